@@ -1,0 +1,1 @@
+"""Solvers: FIRENET networks, plain PDHG, WARPd, restarted LASSO and one-line reconstruction."""

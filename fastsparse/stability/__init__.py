@@ -1,0 +1,1 @@
+"""Stability testing: inexact arithmetic, perturbed inputs, worst-case perturbations, reports."""

@@ -1,0 +1,1 @@
+"""Numba kernels of fastsparse: pure functions on arrays (installed as fastsparse.kernels)."""

@@ -1,0 +1,144 @@
+"""Packaging, threads, validation helpers and the operator base class."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fastsparse
+from fastsparse import _validation as v
+from fastsparse.operators import Matrix
+from fastsparse.testing import assert_adjoint
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_non_editable_install_imports_kernels(tmp_path):
+    """`pip install .` places kernels/ at fastsparse/kernels and nothing named kernels on top."""
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(ROOT)],
+        check=True,
+        cwd=tmp_path,
+    )
+    assert (target / "fastsparse" / "kernels" / "__init__.py").is_file()
+    assert not (target / "kernels").exists()
+    code = "import fastsparse.kernels as k, fastsparse; print(k.__file__); print(fastsparse.__file__)"
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         cwd=tmp_path, env=env).stdout.split()
+    assert out[0].startswith(str(target)) and out[1].startswith(str(target))
+
+
+def test_set_num_threads_round_trip():
+    old = fastsparse.get_num_threads()
+    fastsparse.set_num_threads(1)
+    assert fastsparse.get_num_threads() == 1
+    fastsparse.set_num_threads(old)
+    assert fastsparse.get_num_threads() == old
+    with pytest.raises(ValueError, match="k must be between"):
+        fastsparse.set_num_threads(0)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        fastsparse.set_num_threads(1.5)
+
+
+def test_env_threads_is_read():
+    code = "import fastsparse; print(fastsparse.get_num_threads())"
+    env = {**os.environ, "FASTSPARSE_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "1"
+    env["FASTSPARSE_NUM_THREADS"] = "zero"
+    bad = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert bad.returncode != 0 and "FASTSPARSE_NUM_THREADS" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("dtype", "expected"),
+    [(np.float32, np.float32), (np.float64, np.float64), (np.complex64, np.complex64),
+     (np.complex128, np.complex128), (np.int32, np.float64), (np.bool_, np.float64)],
+)
+def test_result_dtype_table(dtype, expected):
+    assert v.result_dtype(dtype) == np.dtype(expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble, object, "U3"])
+def test_unsupported_dtype_named(dtype):
+    with pytest.raises(TypeError, match="x"):
+        v.as_array(np.zeros(3, dtype=dtype), "x")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nonfinite_rejected(bad):
+    a = np.zeros(10, np.complex64)
+    a[7] = bad
+    with pytest.raises(ValueError, match="image contains NaN or inf"):
+        v.as_array(a, "image")
+
+
+def test_as_array_does_not_copy_or_modify():
+    a = np.arange(6.0).reshape(2, 3)
+    b = v.as_array(a, "a")
+    assert b is a or np.shares_memory(a, b)
+    assert np.array_equal(a, np.arange(6.0).reshape(2, 3))
+
+
+def test_mask_checks():
+    with pytest.raises(TypeError, match="mask must be a boolean"):
+        v.check_mask(np.ones((4, 4)))
+    with pytest.raises(ValueError, match="mask is empty"):
+        v.check_mask(np.zeros((4, 4), bool))
+    with pytest.raises(ValueError, match="mask must be 2-D"):
+        v.check_mask(np.ones(4, bool))
+
+
+def test_out_array_checks():
+    with pytest.raises(ValueError, match="out must have shape"):
+        v.out_array(np.empty(3), (4,), np.float64)
+    with pytest.raises(TypeError, match="out must have dtype"):
+        v.out_array(np.empty(4, np.float32), (4,), np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+def test_matrix_operator_against_numpy(dtype, rng):
+    M = rng.standard_normal((5, 7)) + 1j * rng.standard_normal((5, 7))
+    A = Matrix(M)
+    x = rng.standard_normal(7).astype(dtype)
+    y = A.forward(x)
+    cdt = np.complex64 if np.dtype(dtype) in (np.float32, np.complex64) else np.complex128
+    assert y.dtype == cdt
+    rtol = 50 * np.finfo(cdt).eps
+    np.testing.assert_allclose(y, M @ x, rtol=rtol * 10, atol=rtol * 10 * np.abs(M).sum())
+    for op in (A, A.H, A.H @ A, A @ A.H):
+        assert_adjoint(op, dtype)
+
+
+def test_composition_shape_mismatch_and_norms(rng):
+    A = Matrix(rng.standard_normal((3, 4)))
+    with pytest.raises(ValueError, match="cannot compose"):
+        _ = A @ A
+    sv = np.linalg.svd(A.M, compute_uv=False)
+    assert A.norm() == pytest.approx(sv[0], rel=1e-12)
+    assert (A.H @ A).norm() == pytest.approx(sv[0] ** 2, rel=1e-6)
+    lin = A.as_linear_operator()
+    x = rng.standard_normal(4)
+    np.testing.assert_allclose(lin.matvec(x), A.M @ x, rtol=1e-13)
+    np.testing.assert_allclose(lin.rmatvec(np.ones(3)), A.M.T @ np.ones(3), rtol=1e-13)
+
+
+def test_operator_rejects_bad_input(rng):
+    A = Matrix(rng.standard_normal((3, 4)))
+    with pytest.raises(ValueError, match="x must have shape"):
+        A.forward(np.ones(5))
+    with pytest.raises(ValueError, match="x contains NaN"):
+        A.forward(np.array([1.0, np.nan, 0, 0]))
+    with pytest.raises(ValueError, match="y must have shape"):
+        A.adjoint(np.ones(4))
+    x = np.ones(4)
+    out = np.empty(3)
+    assert A.forward(x, out=out) is out
+    assert np.array_equal(x, np.ones(4))
