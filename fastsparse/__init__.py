@@ -27,7 +27,7 @@ _LAZY = {
     "warpd": "fastsparse.solvers",
     "lasso": "fastsparse.solvers",
     "reconstruct": "fastsparse.solvers",
-    "level_weights": "fastsparse.solvers",
+    "level_weights": "fastsparse.sampling",
     "Result": "fastsparse.solvers",
 }
 _SUBMODULES = (
