@@ -31,7 +31,15 @@ _LAZY = {
     "Result": "fastsparse.solvers",
 }
 _SUBMODULES = (
-    "operators", "sampling", "data", "solvers", "stability", "barriers", "transforms", "prox", "testing",
+    "operators",
+    "sampling",
+    "data",
+    "solvers",
+    "stability",
+    "barriers",
+    "transforms",
+    "prox",
+    "testing",
 )
 
 __all__ = ["get_num_threads", "set_num_threads", "__version__", *_LAZY, *_SUBMODULES]

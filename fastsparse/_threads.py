@@ -15,7 +15,7 @@ _num_threads: int | None = None
 
 
 def _max_threads() -> int:
-    return int(numba.config.NUMBA_NUM_THREADS)
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
 
 
 def _from_env() -> int:
@@ -25,7 +25,9 @@ def _from_env() -> int:
     try:
         k = int(raw)
     except ValueError:
-        raise ValueError(f"FASTSPARSE_NUM_THREADS must be a positive integer, got {raw!r}") from None
+        raise ValueError(
+            f"FASTSPARSE_NUM_THREADS must be a positive integer, got {raw!r}"
+        ) from None
     if k < 1:
         raise ValueError(f"FASTSPARSE_NUM_THREADS must be a positive integer, got {raw!r}")
     return min(k, _max_threads())

@@ -17,13 +17,13 @@ SUPPORTED_DTYPES = (
     np.dtype(np.complex64),
     np.dtype(np.complex128),
 )
-_REAL_OF = {
+_REAL_OF: dict[np.dtype, np.dtype] = {
     np.dtype(np.float32): np.dtype(np.float32),
     np.dtype(np.float64): np.dtype(np.float64),
     np.dtype(np.complex64): np.dtype(np.float32),
     np.dtype(np.complex128): np.dtype(np.float64),
 }
-_COMPLEX_OF = {
+_COMPLEX_OF: dict[np.dtype, np.dtype] = {
     np.dtype(np.float32): np.dtype(np.complex64),
     np.dtype(np.float64): np.dtype(np.complex128),
     np.dtype(np.complex64): np.dtype(np.complex64),
@@ -94,7 +94,9 @@ def as_array(
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
-            raise ValueError(f"{name} must be {' or '.join(map(str, allowed))}-D, got shape {arr.shape}")
+            raise ValueError(
+                f"{name} must be {' or '.join(map(str, allowed))}-D, got shape {arr.shape}"
+            )
     if shape is not None and arr.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
     if dtype is not None and arr.dtype.kind == "c" and dt.kind != "c":

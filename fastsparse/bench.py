@@ -59,7 +59,9 @@ def threads(k: int) -> Iterator[None]:
         _threads.get_num_threads()
 
 
-def ratio_row(name: str, ours: float, yardstick: float, yardstick_name: str, target: str, **extra) -> dict:
+def ratio_row(
+    name: str, ours: float, yardstick: float, yardstick_name: str, target: str, **extra
+) -> dict:
     """One printed row: both medians, their ratio and the target it is held to."""
     row = {
         "case": name,

@@ -1,4 +1,4 @@
-"""The ``fastsparse`` command line: ``demo``, ``reconstruct``, ``stability``, ``barriers``, ``bench``.
+"""The ``fastsparse`` command line: demo, reconstruct, stability, barriers and bench.
 
 Each subcommand lives in the module that owns the feature; that module provides
 ``add_arguments(parser)`` and ``run(args) -> int``. Modules are imported only when needed.
@@ -13,9 +13,18 @@ import sys
 __all__ = ["main"]
 
 _COMMANDS = {
-    "demo": ("fastsparse._demo", "reconstruct the built-in phantom from subsampled Fourier and Walsh data"),
-    "reconstruct": ("fastsparse._cli_reconstruct", "reconstruct an image from k-space data in a file"),
-    "stability": ("fastsparse.stability._cli", "stability report: precision, per-layer error, perturbations"),
+    "demo": (
+        "fastsparse._demo",
+        "reconstruct the built-in phantom from subsampled Fourier and Walsh data",
+    ),
+    "reconstruct": (
+        "fastsparse._cli_reconstruct",
+        "reconstruct an image from k-space data in a file",
+    ),
+    "stability": (
+        "fastsparse.stability._cli",
+        "stability report: precision, per-layer error, perturbations",
+    ),
     "barriers": ("fastsparse.barriers", "reproduce the LISTA-vs-FIRENET barrier table"),
     "bench": ("fastsparse.bench", "same-run speed comparisons against the yardsticks"),
 }

@@ -53,5 +53,7 @@ def assert_adjoint(op, dtype=np.complex128, *, rtol: float | None = None, seed: 
         size = max(int(np.prod(op.in_shape)), int(np.prod(op.out_shape)))
         rtol = 50 * np.sqrt(size) * float(np.finfo(real_dtype(complex_dtype(dt))).eps)
     if not gap <= rtol:
-        raise AssertionError(f"adjoint test failed for {op!r} in {dt}: relative gap {gap:.3e} > {rtol:.3e}")
+        raise AssertionError(
+            f"adjoint test failed for {op!r} in {dt}: relative gap {gap:.3e} > {rtol:.3e}"
+        )
     return gap

@@ -21,17 +21,35 @@ def test_non_editable_install_imports_kernels(tmp_path):
     """`pip install .` places kernels/ at fastsparse/kernels and nothing named kernels on top."""
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT),
+        ],
         check=True,
         cwd=tmp_path,
     )
     assert (target / "fastsparse" / "kernels" / "__init__.py").is_file()
     assert not (target / "kernels").exists()
-    code = "import fastsparse.kernels as k, fastsparse; print(k.__file__); print(fastsparse.__file__)"
+    code = (
+        "import fastsparse.kernels as k, fastsparse; print(k.__file__); print(fastsparse.__file__)"
+    )
     env = {**os.environ, "PYTHONPATH": str(target)}
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
-                         cwd=tmp_path, env=env).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    ).stdout.split()
     assert out[0].startswith(str(target)) and out[1].startswith(str(target))
 
 
@@ -50,7 +68,9 @@ def test_set_num_threads_round_trip():
 def test_env_threads_is_read():
     code = "import fastsparse; print(fastsparse.get_num_threads())"
     env = {**os.environ, "FASTSPARSE_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     assert out.stdout.strip() == "1"
     env["FASTSPARSE_NUM_THREADS"] = "zero"
     bad = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
@@ -59,8 +79,14 @@ def test_env_threads_is_read():
 
 @pytest.mark.parametrize(
     ("dtype", "expected"),
-    [(np.float32, np.float32), (np.float64, np.float64), (np.complex64, np.complex64),
-     (np.complex128, np.complex128), (np.int32, np.float64), (np.bool_, np.float64)],
+    [
+        (np.float32, np.float32),
+        (np.float64, np.float64),
+        (np.complex64, np.complex64),
+        (np.complex128, np.complex128),
+        (np.int32, np.float64),
+        (np.bool_, np.float64),
+    ],
 )
 def test_result_dtype_table(dtype, expected):
     assert v.result_dtype(dtype) == np.dtype(expected)

@@ -1,0 +1,1 @@
+"""asv benchmarks of fastsparse, one module per library module."""
