@@ -1,0 +1,416 @@
+"""Orthonormal Walsh-Hadamard (``fwht``) and Haar wavelet (``haar``, ``ihaar``) transforms.
+
+``haar_levels`` labels Haar coefficients with their sparsity level (SPEC section 2).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+import threading
+
+import numpy as np
+
+from . import _threads
+from ._validation import as_array, out_array, real_dtype
+
+__all__ = ["fwht", "haar", "ihaar", "haar_levels"]
+
+_ORDERS = ("natural", "sequency", "dyadic")
+
+# Bytes of one column block of the column pass (n rows x block columns), kept in L2.
+_BLOCK_BYTES = 1 << 16
+
+
+# ----------------------------------------------------------------------------- helpers
+def _kernels_walsh():
+    from .kernels import walsh
+
+    return walsh
+
+
+def _kernels_haar():
+    from .kernels import haar as haar_kernels
+
+    return haar_kernels
+
+
+def _bitrev(k: np.ndarray, bits: int) -> np.ndarray:
+    r = np.zeros_like(k)
+    for b in range(bits):
+        r |= ((k >> b) & 1) << (bits - 1 - b)
+    return r
+
+
+@functools.lru_cache(maxsize=64)
+def _perm(n: int, order: str) -> np.ndarray:
+    """Index ``p`` such that ``y_order[k] = y_natural[p[k]]`` (read-only, cached)."""
+    k = np.arange(n, dtype=np.int64)
+    bits = n.bit_length() - 1
+    if order == "natural":
+        p = k
+    elif order == "dyadic":
+        p = _bitrev(k, bits)
+    else:  # sequency: Walsh function k is the natural row bitrev(gray(k))
+        p = _bitrev(k ^ (k >> 1), bits)
+    p.setflags(write=False)
+    return p
+
+
+def _normalize_axes(axes, ndim: int) -> tuple[int, ...]:
+    if axes is None:
+        return tuple(range(ndim))
+    if isinstance(axes, numbers.Integral) and not isinstance(axes, bool):
+        axes = (axes,)
+    try:
+        items = tuple(axes)
+    except TypeError:
+        raise TypeError(f"axes must be None, an int or a tuple of ints, got {axes!r}") from None
+    norm = []
+    for a in items:
+        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"axes must contain integers, got {a!r}")
+        if not -ndim <= int(a) < ndim:
+            raise ValueError(f"axes entry {a} is out of range for an array with {ndim} dims")
+        norm.append(int(a) % ndim)
+    if len(set(norm)) != len(norm):
+        raise ValueError(f"axes must not repeat an axis, got {axes!r}")
+    return tuple(norm)
+
+
+_scratch_local = threading.local()
+
+
+def _scratch(size: int, dtype: np.dtype) -> np.ndarray:
+    """A per-thread flat scratch array of at least ``size`` entries (reused across calls)."""
+    cache = getattr(_scratch_local, "bufs", None)
+    if cache is None:
+        cache = _scratch_local.bufs = {}
+    buf = cache.get(dtype)
+    if buf is None or buf.size < size:
+        buf = np.empty(max(size, 1), dtype=dtype)
+        cache[dtype] = buf
+    return buf
+
+
+# ----------------------------------------------------------------- unchecked entry points
+def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str) -> None:
+    """Orthonormal WHT of ``x`` along ``axes`` into ``out`` (no checks; ``out`` may be ``x``).
+
+    ``x`` and ``out`` are C-contiguous with the same shape and dtype; every transformed
+    side is a power of two; ``axes`` is a tuple of distinct non-negative ints.
+    """
+    walsh = _kernels_walsh()
+    nthreads = _threads.get_num_threads()
+    rdt = real_dtype(x.dtype).type
+    shape = x.shape
+    src = x
+    done = False
+    # The last axis first (contiguous rows), then the others.
+    for ax in sorted(axes, reverse=True):
+        n = shape[ax]
+        if n == 1:
+            continue
+        perm = _perm(n, order)
+        scale = rdt(1.0 / math.sqrt(n))
+        pre = math.prod(shape[:ax])
+        post = math.prod(shape[ax + 1 :])
+        if post == 1:
+            walsh.fwht_rows(src.reshape(pre, n), out.reshape(pre, n), perm, scale, nthreads)
+        else:
+            block = max(4, min(post, _BLOCK_BYTES // (n * x.itemsize)))
+            block = 1 << (block.bit_length() - 1)
+            walsh.fwht_cols(
+                src.reshape(pre, n, post), out.reshape(pre, n, post), perm, scale, block, nthreads
+            )
+        src = out
+        done = True
+    if not done and out is not x:
+        out[...] = x
+
+
+def _haar_into(x: np.ndarray, levels: int, out: np.ndarray) -> None:
+    """Forward Haar of ``x`` into the distinct array ``out`` (no checks).
+
+    1-D ``x`` is one signal; otherwise the last two axes are transformed, leading axes
+    are a batch. ``levels`` is valid for the shape.
+    """
+    if levels == 0:
+        out[...] = x
+        return
+    k = _kernels_haar()
+    if x.ndim == 1:
+        n = x.shape[0]
+        s0 = _scratch(n // 2 + n // 4 + 2, x.dtype)
+        r2 = real_dtype(x.dtype).type(1.0 / math.sqrt(2.0))
+        k.haar1(x, out, s0[: n // 2 + 1], s0[n // 2 + 1 :], levels, r2)
+        return
+    _threads.get_num_threads()
+    H, W = x.shape[-2:]
+    a = (H // 2) * (W // 2)
+    s = _scratch(a + a // 4 + 2, x.dtype)
+    half = real_dtype(x.dtype).type(0.5)
+    k.haar2(x.reshape(-1, H, W), out.reshape(-1, H, W), s[: a + 1], s[a + 1 :], levels, half)
+
+
+def _ihaar_into(c: np.ndarray, levels: int, out: np.ndarray) -> None:
+    """Inverse Haar of the coefficient array ``c`` into the distinct array ``out``."""
+    if levels == 0:
+        out[...] = c
+        return
+    k = _kernels_haar()
+    if c.ndim == 1:
+        n = c.shape[0]
+        s0 = _scratch(n // 2 + n // 4 + 2, c.dtype)
+        r2 = real_dtype(c.dtype).type(1.0 / math.sqrt(2.0))
+        k.ihaar1(c, out, s0[: n // 2 + 1], s0[n // 2 + 1 :], levels, r2)
+        return
+    _threads.get_num_threads()
+    H, W = c.shape[-2:]
+    a = (H // 2) * (W // 2)
+    s = _scratch(a + a // 4 + 2, c.dtype)
+    half = real_dtype(c.dtype).type(0.5)
+    k.ihaar2(c.reshape(-1, H, W), out.reshape(-1, H, W), s[: a + 1], s[a + 1 :], levels, half)
+
+
+# ------------------------------------------------------------------------------ public
+def fwht(x, axes=None, order="sequency", out=None):
+    """Orthonormal fast Walsh-Hadamard transform along ``axes``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input, float32/float64/complex64/complex128 (integers become float64). Every
+        transformed side must be a power of two.
+    axes : int or tuple of int, optional
+        Axes to transform (negative values count from the end); all axes by default.
+    order : {"sequency", "natural", "dyadic"}
+        Row order: ``"natural"`` is ``scipy.linalg.hadamard(n) / sqrt(n)``,
+        ``"sequency"`` (Walsh) sorts the rows by number of sign changes, ``"dyadic"``
+        is Paley order. Each is symmetric and orthogonal, so ``fwht`` is its own inverse.
+    out : numpy.ndarray, optional
+        C-contiguous output of the same shape and dtype; may be ``x`` itself (in place).
+
+    Returns
+    -------
+    numpy.ndarray
+        The transform, same shape and dtype as ``x`` (float64 for integer input).
+
+    Raises
+    ------
+    ValueError
+        A transformed side is not a power of two, ``x`` holds NaN or inf, ``order`` or
+        ``axes`` is invalid, or ``out`` has the wrong shape.
+    TypeError
+        Unsupported dtype of ``x`` or ``out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastsparse import fwht
+    >>> fwht(np.array([1.0, 1.0, 1.0, 1.0]))
+    array([2., 0., 0., 0.])
+    >>> fwht(np.array([1.0, 0.0, 0.0, 0.0]), order="natural")
+    array([0.5, 0.5, 0.5, 0.5])
+    """
+    if order not in _ORDERS:
+        raise ValueError(f"order must be one of {_ORDERS}, got {order!r}")
+    in_place = isinstance(out, np.ndarray) and out is x
+    xa = as_array(x, "x")
+    if xa.ndim == 0:
+        raise ValueError("x must have at least one dimension")
+    ax = _normalize_axes(axes, xa.ndim)
+    for a in ax:
+        n = xa.shape[a]
+        if n < 1 or n & (n - 1):
+            raise ValueError(
+                f"x must have a power-of-two side along every transformed axis (axes={ax}); "
+                f"axis {a} has length {n}"
+            )
+    if in_place:
+        out = out_array(out, xa.shape, xa.dtype)
+        if xa is not out:  # x needed a conversion: cannot work in place
+            raise ValueError("out is x but x is not a C-contiguous array of a supported dtype")
+        _fwht_into(out, out, ax, order)
+        return out
+    out = out_array(out, xa.shape, xa.dtype)
+    if np.shares_memory(out, xa):
+        xa = xa.copy()
+    _fwht_into(xa, out, ax, order)
+    return out
+
+
+def _valuation2(n: int) -> int:
+    return (n & -n).bit_length() - 1
+
+
+def _check_levels(levels, shape: tuple[int, ...], name: str) -> int:
+    sides = shape[-1:] if len(shape) == 1 else shape[-2:]
+    if any(s < 1 for s in sides):
+        raise ValueError(f"{name} must not be empty, got shape {shape}")
+    max_levels = min(_valuation2(s) for s in sides)
+    if levels is None:
+        return max_levels
+    from ._validation import check_int
+
+    lv = check_int(levels, "levels", minimum=0)
+    if lv > max_levels:
+        raise ValueError(
+            f"levels={lv} is too large for {name} of shape {shape}: every transformed side "
+            f"must be divisible by 2**levels (at most {max_levels} levels)"
+        )
+    return lv
+
+
+def _haar_common(x, levels, out, name, fn):
+    xa = as_array(x, name)
+    if xa.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension")
+    lv = _check_levels(levels, xa.shape, name)
+    out = out_array(out, xa.shape, xa.dtype)
+    if out is xa or np.shares_memory(out, xa):
+        xa = xa.copy()
+    fn(xa, lv, out)
+    return out
+
+
+def haar(x, levels=None, out=None):
+    """Orthonormal periodic Haar wavelet transform (analysis).
+
+    A 1-D ``x`` is one signal; for ``x.ndim >= 2`` the transform is 2-D over the last
+    two axes and leading axes are a batch. The result equals
+    ``pywt.coeffs_to_array(pywt.wavedec2(x, "haar", mode="periodization",
+    level=levels))[0]`` (1-D: ``numpy.concatenate(pywt.wavedec(...))``).
+
+    Parameters
+    ----------
+    x : array_like
+        Signal or image(s), float32/float64/complex64/complex128 (integers become
+        float64). Complex input transforms real and imaginary parts.
+    levels : int, optional
+        Number of decomposition levels; every transformed side must be divisible by
+        ``2**levels``. Default: the largest such number (``log2 N`` for a side ``N`` that
+        is a power of two).
+    out : numpy.ndarray, optional
+        C-contiguous output of the same shape and dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        Coefficients in the PyWavelets array layout.
+
+    Raises
+    ------
+    ValueError
+        ``levels`` negative or too large for the shape, ``x`` holds NaN or inf, or
+        ``out`` has the wrong shape.
+    TypeError
+        Unsupported dtype of ``x`` or ``out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastsparse import haar, ihaar
+    >>> haar(np.array([1.0, 1.0, 1.0, 1.0]))
+    array([2., 0., 0., 0.])
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> bool(np.allclose(ihaar(haar(x, levels=1), levels=1), x))
+    True
+    """
+    return _haar_common(x, levels, out, "x", _haar_into)
+
+
+def ihaar(c, levels=None, out=None):
+    """Inverse of :func:`haar` (synthesis): coefficient array to signal or image(s).
+
+    Parameters
+    ----------
+    c : array_like
+        Coefficients in the PyWavelets array layout (see :func:`haar`).
+    levels : int, optional
+        Number of levels ``c`` was computed with (default: the maximum for the shape).
+    out : numpy.ndarray, optional
+        C-contiguous output of the same shape and dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        The signal or image(s).
+
+    Raises
+    ------
+    ValueError
+        ``levels`` negative or too large, ``c`` holds NaN or inf, or ``out`` has the
+        wrong shape.
+    TypeError
+        Unsupported dtype of ``c`` or ``out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastsparse import ihaar
+    >>> ihaar(np.array([2.0, 0.0, 0.0, 0.0]))
+    array([1., 1., 1., 1.])
+    """
+    return _haar_common(c, levels, out, "c", _ihaar_into)
+
+
+def haar_levels(shape, levels=None, *, r=None):
+    """Sparsity level of each Haar coefficient (SPEC section 2, "Sparsity levels").
+
+    Levels are nested blocks of the coefficient array: level ``l`` (``0 <= l < r``) is
+    the top-left block of sides ``N / 2**(r - 1 - l)`` minus the block of level ``l - 1``.
+    For ``x.ndim >= 2`` shapes, the last two axes carry the levels (leading axes repeat);
+    for 1-D shapes, the leading segments.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Shape of the coefficient array.
+    levels : int, optional
+        Number of Haar decomposition levels (default: the maximum for the shape).
+    r : int, optional
+        Number of sparsity levels, ``1 <= r <= levels + 1``. Default ``levels + 1``: the
+        approximation band alone is level 0, then one level per scale, coarse to fine.
+        ``r = levels`` merges the approximation with the coarsest details.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer array of ``shape`` with values in ``0 .. r-1``.
+
+    Raises
+    ------
+    ValueError
+        ``levels`` or ``r`` out of range for ``shape``.
+
+    Examples
+    --------
+    >>> from fastsparse import haar_levels
+    >>> haar_levels((4, 4))
+    array([[0, 1, 2, 2],
+           [1, 1, 2, 2],
+           [2, 2, 2, 2],
+           [2, 2, 2, 2]])
+    >>> haar_levels(8, r=2).tolist()
+    [0, 0, 0, 0, 1, 1, 1, 1]
+    """
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (int(shape),)
+    try:
+        shp = tuple(int(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"shape must be an int or a tuple of ints, got {shape!r}") from None
+    if len(shp) == 0:
+        raise ValueError("shape must have at least one dimension")
+    lv = _check_levels(levels, shp, "shape")
+    from ._validation import check_int
+
+    rr = lv + 1 if r is None else check_int(r, "r", minimum=1, maximum=lv + 1)
+    sides = shp[-1:] if len(shp) == 1 else shp[-2:]
+    lab = np.full(sides, rr - 1, dtype=np.int64)
+    for lvl in range(rr - 2, -1, -1):
+        sl = tuple(slice(0, s >> (rr - 1 - lvl)) for s in sides)
+        lab[sl] = lvl
+    return np.ascontiguousarray(np.broadcast_to(lab, shp))
