@@ -1,0 +1,277 @@
+"""Shared pieces of the primal-dual solvers for the weighted square-root LASSO.
+
+Validation of (A, y, lam, weights, x0, steps), the objective, the duality-gap certificate and
+``_Engine``: the buffers and fused Numba passes of one Chambolle-Pock iteration.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._threads import get_num_threads
+from .._validation import as_array, check_real, complex_dtype, real_dtype
+from ..operators import LinearOperator
+
+__all__: list[str] = []
+
+# Problems with fewer entries than this run the serial kernels (parallel launch costs more).
+_PARALLEL_MIN = 1 << 15
+# Slack on tau*sigma*||A||^2 <= 1 for norms computed in floating point.
+_STEP_SLACK = 1e-10
+
+
+def check_operator(A) -> LinearOperator:
+    """``A`` must be a ``fastsparse.operators.LinearOperator``."""
+    if not isinstance(A, LinearOperator):
+        raise TypeError(
+            "A must be a fastsparse.operators.LinearOperator (wrap a dense matrix with "
+            f"fastsparse.operators.Matrix), got {type(A).__name__}"
+        )
+    return A
+
+
+def work_dtype(A: LinearOperator, base) -> np.dtype:
+    """The dtype a solver computes in: ``base``'s precision, complex if A or ``base`` is."""
+    dt = A.result_dtype(base)
+    if np.dtype(base).kind == "c":
+        dt = complex_dtype(dt)
+    return dt
+
+
+def check_y(A: LinearOperator, y) -> np.ndarray:
+    """``y`` of ``A.out_shape``, finite (the caller's array is never modified)."""
+    return as_array(y, "y", shape=tuple(A.out_shape))
+
+
+def check_weights(A: LinearOperator, weights) -> np.ndarray | None:
+    """``None`` or a finite, nonnegative real float64 array of ``A.in_shape``."""
+    if weights is None:
+        return None
+    w = as_array(weights, "weights", dtype=np.float64, shape=tuple(A.in_shape))
+    if w.size and w.min() < 0:
+        raise ValueError("weights must be nonnegative")
+    return w.copy()
+
+
+def check_x0(A: LinearOperator, x0) -> np.ndarray | None:
+    """``None`` or a finite array of ``A.in_shape`` (copied)."""
+    if x0 is None:
+        return None
+    return as_array(x0, "x0", shape=tuple(A.in_shape)).copy()
+
+
+def check_steps(tau, sigma, L_A: float) -> tuple[float, float]:
+    """Positive ``tau``, ``sigma`` with ``tau * sigma * ||A||^2 <= 1`` (CP's step condition)."""
+    tau = check_real(tau, "tau", positive=True)
+    sigma = check_real(sigma, "sigma", positive=True)
+    if tau * sigma * L_A**2 > 1 + _STEP_SLACK:
+        raise ValueError(
+            f"tau and sigma must satisfy tau*sigma*||A||^2 <= 1, got tau={tau:g}, "
+            f"sigma={sigma:g}, ||A||={L_A:.6g} (product {tau * sigma * L_A**2:.6g})"
+        )
+    return tau, sigma
+
+
+def weights_flat(w: np.ndarray | None, rdt: np.dtype) -> tuple[np.ndarray, int]:
+    """Weights as a flat array of the real working dtype and the stride for the kernels."""
+    if w is None:
+        return np.ones(1, dtype=rdt), 0
+    return np.ascontiguousarray(w, dtype=rdt).reshape(-1), 1
+
+
+def objective(A: LinearOperator, x, y, lam: float, weights=None) -> tuple[float, float]:
+    """``(F(x), ||Ax - y||)`` with ``F(x) = lam ||x||_{1,w} + ||Ax - y||_2``."""
+    ax = A.forward(x)
+    res = float(np.linalg.norm((ax - y).ravel()))
+    a = np.abs(np.asarray(x))
+    l1 = float(np.sum(a if weights is None else weights * a))
+    return lam * l1 + res, res
+
+
+def certificate(
+    A: LinearOperator,
+    x: np.ndarray,
+    y: np.ndarray,
+    lam: float,
+    w: np.ndarray,
+    ws: int,
+    v: np.ndarray | None = None,
+) -> tuple[dict[str, float], int]:
+    """Objective, residual and a certified upper bound ``gap >= F(x) - min F``.
+
+    Fenchel dual of the weighted SR-LASSO: ``max -Re<v, y>`` over ``||v||_2 <= 1`` and
+    ``|(A^H v)_i| <= lam w_i``; every feasible ``v`` gives ``F(x) - (-Re<v, y>) >= F(x) - min F``.
+    Candidates: the residual direction ``(Ax - y)/||Ax - y||`` and the solver's dual iterate
+    ``v``, each scaled into the feasible set (``v = 0`` is always feasible). Returns the dict
+    and the number of operator applications spent (2 or 3).
+    """
+    from ..kernels import pd
+
+    dt = x.dtype
+    ax = np.empty(A.out_shape, dtype=dt)
+    A._forward(x, ax)
+    r = ax - y
+    res = math.sqrt(pd.residual_sq(ax.reshape(-1), y.reshape(-1)))
+    l1 = pd.weighted_l1(x.reshape(-1), w, ws)
+    F = lam * l1 + res
+    apps = 1
+    best = 0.0
+    g = np.empty(A.in_shape, dtype=dt)
+    cands = []
+    if res > 0:
+        cands.append(r / dt.type(res))
+    if v is not None and np.any(v):
+        cands.append(v)
+    for c in cands:
+        A._adjoint(np.ascontiguousarray(c), g)
+        apps += 1
+        s = pd.dual_feasibility(g.reshape(-1), w, ws, lam)
+        nv = float(np.linalg.norm(c.ravel()))
+        scale = min(1.0, 1.0 / s if s > 0 else math.inf, 1.0 / nv if nv > 0 else math.inf)
+        if not np.isfinite(scale) or scale <= 0:
+            continue
+        d = -scale * float(np.vdot(c.ravel(), y.ravel()).real)
+        best = max(best, d)
+    gap = max(F - best, 0.0)
+    cert = {
+        "objective": F,
+        "residual": res,
+        "l1": l1,
+        "dual_objective": best,
+        "gap": gap,
+        "relative_gap": gap / F if F > 0 else 0.0,
+    }
+    return cert, apps
+
+
+class _Engine:
+    """Buffers of one Chambolle-Pock run and its fused passes (allocated once).
+
+    Primal state ``x`` (and ``xbar = 2x_new - x``, ``g = A^H v``, ergodic sum ``acc``);
+    dual state ``v`` (and ``axbar = A xbar``, ``ax = A x`` kept by linearity, ``axacc``).
+    """
+
+    def __init__(self, A: LinearOperator, y: np.ndarray, w: np.ndarray | None, dt: np.dtype):
+        from ..kernels import pd
+
+        self.pd = pd
+        self.A = A
+        self.dt = np.dtype(dt)
+        self.rdt = real_dtype(self.dt)
+        self.y = np.ascontiguousarray(y, dtype=self.dt)
+        self.yf = self.y.reshape(-1)
+        inn, outs = tuple(A.in_shape), tuple(A.out_shape)
+        self.x = np.zeros(inn, self.dt)
+        self.xbar = np.zeros(inn, self.dt)
+        self.g = np.zeros(inn, self.dt)
+        self.acc = np.zeros(inn, self.dt)
+        self.v = np.zeros(outs, self.dt)
+        self.axbar = np.zeros(outs, self.dt)
+        self.ax = np.zeros(outs, self.dt)
+        self.axacc = np.zeros(outs, self.dt)
+        self.xf, self.xbarf, self.gf, self.accf = (
+            a.reshape(-1) for a in (self.x, self.xbar, self.g, self.acc)
+        )
+        self.vf, self.axbarf, self.axf, self.axaccf = (
+            a.reshape(-1) for a in (self.v, self.axbar, self.ax, self.axacc)
+        )
+        self.w, self.ws = weights_flat(w, self.rdt)
+        self.n, self.m = self.x.size, self.v.size
+        self.half = self.rdt.type(0.5)
+        self.applications = 0
+        self.configure_threads()
+
+    def configure_threads(self) -> None:
+        """Read the thread setting (applies it to the calling thread) and pick the kernels."""
+        nth = get_num_threads()
+        self.par_x = nth > 1 and self.n >= _PARALLEL_MIN
+        self.par_v = nth > 1 and self.m >= _PARALLEL_MIN
+        self.nchunks = nth
+
+    def set_x(self, x0: np.ndarray | None) -> None:
+        """Start from ``x0`` (or 0); ``ax = A x0`` costs one application when x0 is given."""
+        if x0 is None:
+            self.x.fill(0)
+            self.ax.fill(0)
+        else:
+            np.copyto(self.x, x0, casting="unsafe")
+            self.A._forward(self.x, self.ax)
+            self.applications += 1
+
+    def primal(self, tau: float, tl: float, do_acc: bool, v_is_zero: bool) -> None:
+        """``g = A^H v`` (skipped when v = 0), then the fused primal pass."""
+        if v_is_zero:
+            self.g.fill(0)
+        else:
+            self.A._adjoint(self.v, self.g)
+            self.applications += 1
+        t, tl_ = self.rdt.type(tau), self.rdt.type(tl)
+        args = (self.xf, self.gf, t, tl_, self.w, self.ws, self.xbarf, self.accf, do_acc)
+        if self.par_x:
+            self.pd.primal_step(*args, self.nchunks)
+        else:
+            self.pd.primal_range(*args, 0, self.n)
+
+    def dual(self, sigma: float, track: bool) -> float:
+        """``A xbar``, fused dual pass, projection; returns ``||A x_new - y||^2`` when tracked."""
+        self.A._forward(self.xbar, self.axbar)
+        self.applications += 1
+        s = self.rdt.type(sigma)
+        args = (self.vf, self.axbarf, self.axf, self.axaccf, self.yf, s, self.half, track)
+        if self.par_v:
+            us, rs = self.pd.dual_step(*args, self.nchunks)
+        else:
+            us, rs = self.pd.dual_range(*args, 0, self.m)
+        if us > 1.0:
+            c = self.rdt.type(1.0 / math.sqrt(us))
+            if self.par_v:
+                self.pd.scale_step(self.vf, c, self.nchunks)
+            else:
+                self.pd.scale_range(self.vf, c, 0, self.m)
+        return rs
+
+    def accumulate(self) -> None:
+        """acc += x (used when a hook changed x after the fused pass)."""
+        self.pd.add_range(self.accf, self.xf, 0, self.n)
+
+    def finish_mean(self, p: int) -> float:
+        """x = acc / p, acc = 0; returns ``||x||_{1,w}``."""
+        invp = self.rdt.type(1.0 / p)
+        if self.par_x:
+            return float(self.pd.mean_step(self.accf, self.xf, invp, self.w, self.ws, self.nchunks))
+        return float(self.pd.mean_range(self.accf, self.xf, invp, self.w, self.ws, 0, self.n))
+
+    def finish_residual(self, p: int, tracked: bool) -> float:
+        """``ax = A x`` for the new x (from the tracked sum, else one application); ``||ax-y||``."""
+        if tracked:
+            invp = self.rdt.type(1.0 / p)
+            return math.sqrt(self.pd.mean_residual(self.axaccf, self.axf, self.yf, invp))
+        self.A._forward(self.x, self.ax)
+        self.applications += 1
+        return math.sqrt(self.pd.residual_sq(self.axf, self.yf))
+
+    def l1(self) -> float:
+        """``||x||_{1,w}``."""
+        return float(self.pd.weighted_l1(self.xf, self.w, self.ws))
+
+    def certificate(self, lam: float) -> dict[str, float]:
+        """Certificate of the current ``x`` (see ``certificate``), counting its applications."""
+        cert, apps = certificate(self.A, self.x, self.y, lam, self.w, self.ws, self.v)
+        self.applications += apps
+        return cert
+
+
+def make_progress(progress: bool, total: int, desc: str) -> Any:
+    """A tqdm bar when ``progress`` is true (tqdm is an optional dependency)."""
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "progress=True needs the optional dependency tqdm: pip install 'fastsparse[progress]'"
+        ) from None
+    return tqdm(total=total, desc=desc, unit="restart")
