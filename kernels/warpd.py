@@ -1,0 +1,191 @@
+"""Fused passes of WARPd (restarted primal-dual for QCBP/TV) and of restarted FISTA (LASSO).
+
+1-D arrays (callers pass ``a.reshape(-1)``), caller-allocated outputs, scalars already cast
+to the real dtype of the data's precision. Reductions accumulate in float64 and return it.
+Generic soft thresholding and sums of squares live in ``fastsparse.kernels.prox``.
+"""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def primal_l1(x, g, w, tau1, xbar, xsum):
+    """x+ = S_{tau1 w}(x - tau1 g); xbar = 2 x+ - x; x = x+; xsum += x+ (one pass)."""
+    for i in range(x.size):
+        xi = x[i]
+        z = xi - tau1 * g[i]
+        a = abs(z)
+        t = tau1 * w[i]
+        if a > t:
+            xn = z - (t / a) * z
+        else:
+            xn = z - z
+        xbar[i] = xn + (xn - xi)
+        x[i] = xn
+        xsum[i] += xn
+
+
+@njit(cache=True, nogil=True)
+def primal_free(x, ga, gb, tau1, xbar, xsum):
+    """x+ = x - tau1 (ga + gb); xbar = 2 x+ - x; x = x+; xsum += x+ (J = 0)."""
+    for i in range(x.size):
+        xi = x[i]
+        xn = xi - tau1 * (ga[i] + gb[i])
+        xbar[i] = xn + (xn - xi)
+        x[i] = xn
+        xsum[i] += xn
+
+
+@njit(cache=True, nogil=True)
+def dual_residual(u, axbar, ax, axsum, b, tau2, half):
+    """u += tau2 (A xbar - b); A x = (A xbar + A x) * half; axsum += A x; return ||u||^2.
+
+    ``A x+ = (A xbar + A x) / 2`` because ``xbar = 2 x+ - x``: the primal image under A
+    is tracked without applying A again (the recursion halves any rounding error).
+    ``half`` is 0.5 cast to the real dtype of the data.
+    """
+    s = 0.0
+    for i in range(u.size):
+        ab = axbar[i]
+        v = u[i] + tau2 * (ab - b[i])
+        u[i] = v
+        an = (ab + ax[i]) * half
+        ax[i] = an
+        axsum[i] += an
+        s += np.float64(v.real) * np.float64(v.real) + np.float64(v.imag) * np.float64(v.imag)
+    return s
+
+
+@njit(cache=True, nogil=True)
+def scale_accumulate(u, c, usum):
+    """u *= c; usum += u (``c`` a real scalar of the data's precision)."""
+    for i in range(u.size):
+        v = c * u[i]
+        u[i] = v
+        usum[i] += v
+
+
+@njit(cache=True, nogil=True)
+def dual_group(u, bxbar, tau3, w, usum, ngroup):
+    """u = P(u + tau3 B xbar), usum += u, P = per-group projection on the ball of radius w.
+
+    ``u`` is laid out as (ngroup, npoint) in C order: the group of point p is
+    ``u[g * npoint + p]`` for g < ngroup (ngroup = 1: entrywise |u_p| <= w_p).
+    """
+    npoint = w.size
+    for p in range(npoint):
+        s = 0.0
+        for g in range(ngroup):
+            j = g * npoint + p
+            v = u[j] + tau3 * bxbar[j]
+            u[j] = v
+            s += np.float64(v.real) * np.float64(v.real) + np.float64(v.imag) * np.float64(v.imag)
+        r = w[p]
+        nrm = np.sqrt(s)
+        if nrm > r:
+            c = r / nrm
+            for g in range(ngroup):
+                j = g * npoint + p
+                v = u[j] * c
+                u[j] = v
+                usum[j] += v
+        else:
+            for g in range(ngroup):
+                j = g * npoint + p
+                usum[j] += u[j]
+
+
+@njit(cache=True, nogil=True)
+def group_l1(v, w, ngroup):
+    """sum_p w_p * ||(v[g * npoint + p])_g||_2 in float64 (ngroup = 1: weighted l1 norm)."""
+    npoint = w.size
+    total = 0.0
+    for p in range(npoint):
+        s = 0.0
+        for g in range(ngroup):
+            vi = v[g * npoint + p]
+            s += np.float64(vi.real) * np.float64(vi.real) + np.float64(vi.imag) * np.float64(
+                vi.imag
+            )
+        total += np.float64(w[p]) * np.sqrt(s)
+    return total
+
+
+@njit(cache=True, nogil=True)
+def group_ratio_max(v, w, ngroup):
+    """max_p ||(v[g * npoint + p])_g||_2 / w_p in float64 (dual feasibility scale)."""
+    npoint = w.size
+    m = 0.0
+    for p in range(npoint):
+        s = 0.0
+        for g in range(ngroup):
+            vi = v[g * npoint + p]
+            s += np.float64(vi.real) * np.float64(vi.real) + np.float64(vi.imag) * np.float64(
+                vi.imag
+            )
+        r = np.sqrt(s) / np.float64(w[p])
+        if r > m:
+            m = r
+    return m
+
+
+@njit(cache=True, nogil=True)
+def mean_into(src, c, out):
+    """out = c * src (``c`` = 1/k cast to the real dtype): the ergodic mean of a run."""
+    for i in range(src.size):
+        out[i] = c * src[i]
+
+
+@njit(cache=True, nogil=True)
+def residual_stats(ax, b, r):
+    """r = A x - b; return (||r||^2, Re<r, b>) in float64."""
+    s = 0.0
+    d = 0.0
+    for i in range(ax.size):
+        v = ax[i] - b[i]
+        r[i] = v
+        bi = b[i]
+        s += np.float64(v.real) * np.float64(v.real) + np.float64(v.imag) * np.float64(v.imag)
+        d += np.float64(v.real) * np.float64(bi.real) + np.float64(v.imag) * np.float64(bi.imag)
+    return s, d
+
+
+@njit(cache=True, nogil=True)
+def fista_prox(z, g, w, step2, thresh, xn, x):
+    """xn = S_{thresh w}(z - step2 g) (a forward-backward step at z).
+
+    Returns (sum w|z|, max |g_i|/w_i, Re<z - xn, xn - x>) in float64: the l1 part of
+    F(z), the dual feasibility scale at z and the gradient-restart test.
+    """
+    l1 = 0.0
+    gmax = 0.0
+    ip = 0.0
+    for i in range(z.size):
+        zi = z[i]
+        wi = w[i]
+        gi = g[i]
+        v = zi - step2 * gi
+        a = abs(v)
+        t = thresh * wi
+        if a > t:
+            xi = v - (t / a) * v
+        else:
+            xi = v - v
+        xn[i] = xi
+        l1 += np.float64(wi) * np.float64(abs(zi))
+        ga = np.float64(abs(gi)) / np.float64(wi)
+        if ga > gmax:
+            gmax = ga
+        d1 = zi - xi
+        d2 = xi - x[i]
+        ip += np.float64(d1.real) * np.float64(d2.real) + np.float64(d1.imag) * np.float64(d2.imag)
+    return l1, gmax, ip
+
+
+@njit(cache=True, nogil=True)
+def extrapolate(xn, x, beta, z):
+    """z = xn + beta (xn - x) (used on primal vectors and on their images under A)."""
+    for i in range(xn.size):
+        a = xn[i]
+        z[i] = a + beta * (a - x[i])
