@@ -9,9 +9,26 @@ import threading
 
 import numpy as np
 
-from ._validation import as_array, complex_dtype, out_array, result_dtype
+from ._threads import get_num_threads
+from ._validation import (
+    as_array,
+    check_int,
+    check_mask,
+    complex_dtype,
+    is_power_of_two,
+    out_array,
+    real_dtype,
+    result_dtype,
+)
 
-__all__ = ["LinearOperator", "Matrix"]
+__all__ = [
+    "LinearOperator",
+    "SubsampledFourier",
+    "SubsampledWalsh",
+    "Haar",
+    "Matrix",
+    "Gradient",
+]
 
 
 class LinearOperator:
@@ -247,3 +264,398 @@ class Matrix(LinearOperator):
         if self._norm is None:
             self._norm = float(np.linalg.norm(self.M.astype(np.complex128), 2))
         return self._norm
+
+
+def _flat_index(rows: np.ndarray, cols: np.ndarray, n2: int) -> np.ndarray:
+    return (rows.astype(np.int64) * n2 + cols.astype(np.int64)).astype(np.intp)
+
+
+def _precision_scalar(value: float, dtype) -> np.floating:
+    """``value`` as a scalar of the real precision of ``dtype`` (keeps complex64 single)."""
+    return real_dtype(dtype).type(value)
+
+
+def _check_shape2(shape, name: str = "shape") -> tuple[int, int]:
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{name} must be a tuple of two positive integers, got {shape!r}") from None
+    if len(dims) != 2:
+        raise ValueError(f"{name} must have two entries (an image shape), got {shape!r}")
+    n1, n2 = (check_int(d, name, minimum=1) for d in dims)
+    return n1, n2
+
+
+class _PerThread:
+    """Mixin: per-thread state (FFTW plans, scratch buffers) that pickling drops."""
+
+    def _thread_cache(self) -> dict:
+        cache = getattr(self._local, "cache", None)
+        if cache is None:
+            cache = self._local.cache = {}
+        return cache
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_local", None)
+        state.pop("_count_lock", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+
+
+class SubsampledFourier(_PerThread, LinearOperator):
+    """Subsampled unitary 2-D discrete Fourier transform, on FFTW plans.
+
+    ``forward(x) = fftshift(fft2(x, norm="ortho"))[mask]``: the ``mask.sum()`` samples,
+    in C order of the mask, of the centred unitary spectrum. ``adjoint`` zero-fills,
+    undoes the shift and applies the unitary inverse transform. The operator is a
+    coisometry (``A A^H = I``), so ``norm()`` is 1.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (n1, n2)
+        Sampled frequencies, in centred (``fftshift``) layout. Copied.
+    threads : int, optional
+        FFTW threads. ``None`` (default) follows ``fastsparse.get_num_threads()`` at
+        each call, keeping one plan per thread count.
+    planner : {"FFTW_ESTIMATE", "FFTW_MEASURE", "FFTW_PATIENT", "FFTW_EXHAUSTIVE"}
+        FFTW planning effort (the ``FFTW_`` prefix may be left out). Plans are built on
+        first use, once per precision and thread count, and their wisdom is saved in
+        the user cache directory (``$FASTSPARSE_CACHE_DIR``, else
+        ``$XDG_CACHE_HOME/fastsparse``, else ``~/.cache/fastsparse``) so that later
+        processes plan fast; an unwritable directory is skipped silently.
+    dtype : {complex128, complex64}
+        Working dtype (used by ``norm`` and ``as_linear_operator``). ``forward`` and
+        ``adjoint`` follow the precision of their input: complex64 and float32 run
+        single-precision plans, complex128 and float64 double-precision ones.
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not boolean or ``dtype`` is not a supported dtype.
+    ValueError
+        If ``mask`` is not 2-D or selects nothing, or ``threads``/``planner`` is invalid.
+
+    Notes
+    -----
+    Each thread calling the operator gets its own plans and buffers, so one operator
+    can be used from several threads at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastsparse.operators import SubsampledFourier
+    >>> mask = np.zeros((4, 4), bool); mask[2, 2] = mask[0, 1] = True
+    >>> A = SubsampledFourier(mask, planner="estimate")
+    >>> A.out_shape
+    (2,)
+    >>> np.round(A.forward(np.ones((4, 4))), 12)  # DC sits at (2, 2) after the shift
+    array([0.+0.j, 4.+0.j])
+    >>> A.norm()
+    1.0
+    """
+
+    is_complex = True
+    isometry = False
+    coisometry = True
+
+    def __init__(self, mask, threads=None, *, planner="FFTW_MEASURE", dtype=np.complex128):
+        from ._fftw import check_planner
+
+        mask = check_mask(mask, "mask", ndim=2)
+        if threads is not None:
+            threads = check_int(threads, "threads", minimum=1)
+        self.planner = check_planner(planner)
+        self.dtype = complex_dtype(result_dtype(dtype, "dtype"))
+        self.threads = threads
+        mask.flags.writeable = False
+        self.mask = mask
+        n1, n2 = mask.shape
+        self.in_shape = (n1, n2)
+        rows, cols = np.nonzero(mask)
+        self.out_shape = (int(rows.size),)
+        # fftshift folded into the gather: centred row i holds unshifted row (i - n1//2) % n1
+        self._idx = _flat_index((rows - n1 // 2) % n1, (cols - n2 // 2) % n2, n2)
+        self._idx.flags.writeable = False
+        s = 1.0 / np.sqrt(float(n1) * float(n2))
+        self._scale = {np.dtype(c): _precision_scalar(s, c) for c in (np.complex64, np.complex128)}
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+        self._plans_built = 0
+
+    def _plans(self, cdt: np.dtype):
+        k = get_num_threads()
+        if self.threads is not None:
+            k = self.threads
+        cache = self._thread_cache()
+        key = (cdt.char, k)
+        plans = cache.get(key)
+        if plans is None:
+            from ._fftw import TwoPlans
+
+            plans = cache[key] = TwoPlans(self.in_shape, cdt, k, self.planner)
+            with self._count_lock:
+                self._plans_built += 1
+        return plans
+
+    def _forward(self, x, out):
+        from .kernels.fourier import gather
+
+        cdt = complex_dtype(x.dtype)
+        plans = self._plans(cdt)
+        spec = plans.forward_from(x) if x.dtype == cdt else plans.forward_cast(x)
+        gather(spec.reshape(-1), self._idx, self._scale[cdt], out)
+
+    def _adjoint(self, y, out):
+        from .kernels.fourier import scatter
+
+        cdt = complex_dtype(y.dtype)
+        plans = self._plans(cdt)
+        scatter(y, self._idx, self._scale[cdt], plans.z.reshape(-1))
+        plans.inverse_into(out)
+
+    def __repr__(self) -> str:
+        return f"SubsampledFourier(shape={self.in_shape}, samples={self.out_shape[0]})"
+
+
+class Gradient(LinearOperator):
+    """Periodic forward differences of an image, for total variation.
+
+    ``out[0, i, j] = x[(i+1) % n1, j] - x[i, j]`` and
+    ``out[1, i, j] = x[i, (j+1) % n2] - x[i, j]``; the adjoint is minus the periodic
+    backward divergence. ``norm()`` is exact:
+    ``sqrt(max_k 4 sin^2(pi k/n1) + max_k 4 sin^2(pi k/n2))``.
+
+    Parameters
+    ----------
+    shape : tuple of two ints
+        Image shape ``(n1, n2)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastsparse.operators import Gradient
+    >>> D = Gradient((2, 3))
+    >>> D.forward(np.array([[0.0, 1.0, 3.0], [0.0, 0.0, 0.0]]))[1]
+    array([[ 1.,  2., -3.],
+           [ 0.,  0.,  0.]])
+    >>> round(D.norm(), 12)  # sqrt(4 + 3)
+    2.645751311065
+    """
+
+    def __init__(self, shape):
+        n1, n2 = _check_shape2(shape)
+        self.in_shape = (n1, n2)
+        self.out_shape = (2, n1, n2)
+        self.dtype = np.dtype(np.float64)
+
+    def _forward(self, x, out):
+        from .kernels.gradient import grad2
+
+        get_num_threads()
+        grad2(x, out)
+
+    def _adjoint(self, y, out):
+        from .kernels.gradient import grad2_adjoint
+
+        get_num_threads()
+        grad2_adjoint(y, out)
+
+    def norm(self, **kwargs) -> float:
+        """Exact spectral norm: the largest singular value of the periodic differences."""
+        total = 0.0
+        for n in self.in_shape:
+            k = np.arange(n)
+            total += float(np.max(4.0 * np.sin(np.pi * k / n) ** 2))
+        return float(np.sqrt(total))
+
+
+_WALSH_ORDERS = ("natural", "sequency", "dyadic")
+
+
+def _walsh_rows(n: int, order: str) -> np.ndarray:
+    """Natural (Hadamard) row of each Walsh function in ``order``.
+
+    Sequency index ``k`` is the natural row ``bitreverse(gray(k))``; dyadic (Paley)
+    index ``k`` the natural row ``bitreverse(k)``.
+    """
+    k = np.arange(n, dtype=np.int64)
+    if order == "natural":
+        return k
+    if order == "sequency":
+        k = k ^ (k >> 1)
+    bits = n.bit_length() - 1
+    rev = np.zeros_like(k)
+    for b in range(bits):
+        rev |= ((k >> b) & 1) << (bits - 1 - b)
+    return rev
+
+
+class SubsampledWalsh(_PerThread, LinearOperator):
+    """Subsampled orthonormal 2-D Walsh-Hadamard transform.
+
+    ``forward(x) = fwht(x, order=order)[mask]``: the ``mask.sum()`` samples in C order
+    of the mask. The transform runs in natural (Hadamard) order, which is symmetric,
+    and the reordering is folded into the sample indices, so ``adjoint`` is one scatter
+    and one transform. Real input stays real. A coisometry: ``norm()`` is 1.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (n1, n2)
+        Sampled Walsh functions, indexed in ``order``; each side a power of two. Copied.
+    order : {"sequency", "natural", "dyadic"}
+        Ordering of the Walsh functions (as in :func:`fastsparse.fwht`).
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not boolean.
+    ValueError
+        If ``mask`` is not 2-D, selects nothing or has a side that is not a power of
+        two, or ``order`` is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastsparse.operators import SubsampledWalsh
+    >>> mask = np.zeros((4, 4), bool); mask[0, 0] = mask[0, 1] = True
+    >>> A = SubsampledWalsh(mask)
+    >>> A.forward(np.ones((4, 4)))  # only the constant Walsh function sees a constant
+    array([4., 0.])
+    """
+
+    is_complex = False
+    isometry = False
+    coisometry = True
+
+    def __init__(self, mask, order="sequency"):
+        mask = check_mask(mask, "mask", ndim=2)
+        if not isinstance(order, str) or order not in _WALSH_ORDERS:
+            raise ValueError(f"order must be one of {', '.join(_WALSH_ORDERS)}, got {order!r}")
+        n1, n2 = mask.shape
+        if not (is_power_of_two(n1) and is_power_of_two(n2)):
+            raise ValueError(f"mask sides must be powers of two, got shape {mask.shape}")
+        mask.flags.writeable = False
+        self.mask = mask
+        self.order = order
+        self.in_shape = (n1, n2)
+        rows, cols = np.nonzero(mask)
+        self.out_shape = (int(rows.size),)
+        self.dtype = np.dtype(np.float64)
+        self._idx = _flat_index(_walsh_rows(n1, order)[rows], _walsh_rows(n2, order)[cols], n2)
+        self._idx.flags.writeable = False
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+
+    def _buffer(self, kind: str, dtype: np.dtype) -> np.ndarray:
+        cache = self._thread_cache()
+        key = (kind, dtype.char)
+        buf = cache.get(key)
+        if buf is None:
+            # np.zeros: the adjoint's buffer must stay zero outside the samples
+            buf = cache[key] = np.zeros(self.in_shape, dtype)
+        return buf
+
+    def _forward(self, x, out):
+        from .kernels.fourier import gather
+        from .transforms import _fwht_into
+
+        buf = self._buffer("f", x.dtype)
+        _fwht_into(x, buf, (0, 1), "natural")
+        gather(buf.reshape(-1), self._idx, _precision_scalar(1.0, x.dtype), out)
+
+    def _adjoint(self, y, out):
+        from .kernels.fourier import scatter
+        from .transforms import _fwht_into
+
+        buf = self._buffer("z", y.dtype)
+        scatter(y, self._idx, _precision_scalar(1.0, y.dtype), buf.reshape(-1))
+        # reads buf once and works in out, so buf keeps its zeros for the next call
+        _fwht_into(buf, out, (0, 1), "natural")
+
+    def __repr__(self) -> str:
+        return (
+            f"SubsampledWalsh(shape={self.in_shape}, samples={self.out_shape[0]}, "
+            f"order={self.order!r})"
+        )
+
+
+class Haar(LinearOperator):
+    """Orthonormal periodic Haar wavelet transform as an operator.
+
+    ``forward`` is the analysis (image to coefficients, in the PyWavelets
+    ``coeffs_to_array`` layout, same shape), ``adjoint`` the synthesis. Orthogonal:
+    ``isometry`` and ``coisometry`` hold and ``norm()`` is 1. The compressed-sensing
+    matrix of a wavelet-sparse image is ``SubsampledFourier(mask) @ Haar(shape).H``.
+
+    Parameters
+    ----------
+    shape : tuple of ints
+        Signal length ``(n,)`` or image shape ``(n1, n2)``.
+    levels : int, optional
+        Decomposition levels; every side must be divisible by ``2**levels``.
+        ``None`` (default) takes the most levels the shape allows.
+
+    Raises
+    ------
+    ValueError
+        If ``shape`` is not 1-D or 2-D with positive sides, or ``levels`` is negative
+        or too large for ``shape``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastsparse.operators import Haar
+    >>> W = Haar((2, 2))
+    >>> W.levels
+    1
+    >>> W.forward(np.array([[1.0, 1.0], [1.0, 1.0]]))
+    array([[2., 0.],
+           [0., 0.]])
+    """
+
+    isometry = True
+    coisometry = True
+
+    def __init__(self, shape, levels=None):
+        try:
+            dims = tuple(shape)
+        except TypeError:
+            raise TypeError(f"shape must be a tuple of one or two ints, got {shape!r}") from None
+        if len(dims) not in (1, 2):
+            raise ValueError(f"shape must have one or two entries, got {shape!r}")
+        dims = tuple(check_int(d, "shape", minimum=1) for d in dims)
+        most = min((d & -d).bit_length() - 1 for d in dims)
+        if levels is None:
+            lv = most
+        else:
+            lv = check_int(levels, "levels", minimum=0)
+            if lv > most:
+                raise ValueError(
+                    f"levels={lv} is too large for shape {dims}: every side must be "
+                    f"divisible by 2**levels (at most {most} levels)"
+                )
+        self.levels = lv
+        self.in_shape = self.out_shape = dims
+        self.dtype = np.dtype(np.float64)
+
+    def _forward(self, x, out):
+        from .transforms import _haar_into
+
+        _haar_into(x, self.levels, out)
+
+    def _adjoint(self, y, out):
+        from .transforms import _ihaar_into
+
+        _ihaar_into(y, self.levels, out)
+
+    def norm(self, **kwargs) -> float:
+        """1: the transform is orthogonal."""
+        return 1.0
+
+    def __repr__(self) -> str:
+        return f"Haar(shape={self.in_shape}, levels={self.levels})"

@@ -1,0 +1,144 @@
+"""Operators part of ``fastsparse bench kernels``: operators against raw transform pairs.
+
+``SubsampledFourier`` forward + adjoint against the raw pyFFTW ``fft2`` + ``ifft2`` pair
+(pre-planned ``pyfftw.FFTW`` objects executed on their own aligned arrays: no copies,
+no normalisation pass) with the same planner effort and thread count, 25% mask;
+``SubsampledWalsh`` forward + adjoint against two raw ``fwht`` calls with ``out=``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from .bench import median_time, ratio_row, threads
+
+__all__ = ["rows"]
+
+_PLANNER = "FFTW_MEASURE"
+
+
+def _interleaved(fns: list[Callable[[], object]], repeats: int) -> list[float]:
+    """Median time of each function, timed in alternating rounds (fair under load)."""
+    numbers = []
+    for fn in fns:
+        t = median_time(fn, repeats=1)  # warms up and estimates one call
+        numbers.append(max(1, int(0.02 / t) if t > 0 else 1))
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, number, ts in zip(fns, numbers, times, strict=True):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            ts.append((time.perf_counter() - t0) / number)
+    return [float(np.median(ts)) for ts in times]
+
+
+def _mask(n: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.random((n, n)) < 0.25
+
+
+def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
+    import pyfftw
+
+    from .operators import SubsampledFourier
+
+    x = np.ascontiguousarray(rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)))
+    a = pyfftw.empty_aligned((n, n), complex)
+    b = pyfftw.empty_aligned((n, n), complex)
+    c = pyfftw.empty_aligned((n, n), complex)
+    fwd = pyfftw.FFTW(a, b, axes=(0, 1), direction="FFTW_FORWARD", flags=(_PLANNER,), threads=k)
+    inv = pyfftw.FFTW(b, c, axes=(0, 1), direction="FFTW_BACKWARD", flags=(_PLANNER,), threads=k)
+    a[...] = x
+
+    def raw() -> None:
+        fwd.execute()
+        inv.execute()
+
+    A = SubsampledFourier(_mask(n, rng), threads=k, planner=_PLANNER)
+    y = np.empty(A.out_shape, complex)
+    z = np.empty(A.in_shape, complex)
+
+    def api() -> None:
+        A.forward(x, out=y)
+        A.adjoint(y, out=z)
+
+    def inner() -> None:
+        A._forward(x, y)
+        A._adjoint(y, z)
+
+    t_raw, t_api, t_inner = _interleaved([raw, api, inner], repeats)
+    common = dict(n=n, threads=k, dtype="complex128")
+    return [
+        ratio_row(
+            "SubsampledFourier fwd+adj",
+            t_api,
+            t_raw,
+            "pyFFTW fft2+ifft2",
+            "<= 1.2x",
+            slowdown=t_api / t_raw,
+            **common,
+        ),
+        ratio_row(
+            "SubsampledFourier _fwd+_adj",
+            t_inner,
+            t_raw,
+            "pyFFTW fft2+ifft2",
+            "<= 1.2x",
+            slowdown=t_inner / t_raw,
+            **common,
+        ),
+    ]
+
+
+def _walsh_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
+    from .operators import SubsampledWalsh
+    from .transforms import fwht
+
+    x = np.ascontiguousarray(rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)))
+    t = np.empty_like(x)
+    u = np.empty_like(x)
+
+    def raw() -> None:
+        fwht(x, out=t)
+        fwht(t, out=u)
+
+    A = SubsampledWalsh(_mask(n, rng))
+    y = np.empty(A.out_shape, complex)
+    z = np.empty(A.in_shape, complex)
+
+    def api() -> None:
+        A.forward(x, out=y)
+        A.adjoint(y, out=z)
+
+    t_raw, t_api = _interleaved([raw, api], repeats)
+    return [
+        ratio_row(
+            "SubsampledWalsh fwd+adj",
+            t_api,
+            t_raw,
+            "fwht+fwht",
+            "<= 1.2x",
+            slowdown=t_api / t_raw,
+            n=n,
+            threads=k,
+            dtype="complex128",
+        )
+    ]
+
+
+def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
+    """Timing rows for each size (default 512) and thread count."""
+    out: list[dict] = []
+    for n in sizes or [512]:
+        for k in thread_counts:
+            rng = np.random.default_rng(0)
+            with threads(k):
+                out += _fourier_rows(n, k, repeats, rng)
+                try:
+                    out += _walsh_rows(n, k, repeats, rng)
+                except ImportError:  # transforms not available
+                    pass
+    return out
