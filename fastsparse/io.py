@@ -176,8 +176,9 @@ def save_image(path, image, *, vmin=None, vmax=None) -> Path:
     """Write a 2-D image as a grey-scale PNG (needs matplotlib), atomically.
 
     Complex images are written as their magnitude. Values are mapped linearly from
-    ``[vmin, vmax]`` (default: the image's minimum and maximum) to black..white and
-    clipped. Uses ``matplotlib.image.imsave`` (no pyplot, no figure state).
+    ``[vmin, vmax]`` (default: the image's minimum and maximum) to the 256 grey levels
+    black..white (rounded, clipped; a constant image is black). Uses
+    ``matplotlib.image.imsave`` (no pyplot, no figure state).
 
     Parameters
     ----------
@@ -221,7 +222,12 @@ def save_image(path, image, *, vmin=None, vmax=None) -> Path:
             "writing PNG images needs matplotlib, which is not installed; install the plot "
             "extra (pip install fastsparse[plot]) or save the array as .npy"
         ) from exc
+    lo = float(img.min()) if vmin is None else float(vmin)
+    hi = float(img.max()) if vmax is None else float(vmax)
+    scale = 1.0 / (hi - lo) if hi > lo else 0.0
+    grey = np.rint(np.clip((img - lo) * scale, 0.0, 1.0) * 255.0).astype(np.uint8)
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)  # 8-bit grey levels, no colormap LUT
     with _atomic(p) as tmp:
         with open(tmp, "wb") as fh:
-            mimage.imsave(fh, img, vmin=vmin, vmax=vmax, cmap="gray", format="png")
+            mimage.imsave(fh, rgb, format="png")
     return p

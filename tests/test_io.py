@@ -1,0 +1,189 @@
+"""Array and image I/O: round trips, atomic writes, errors."""
+
+import os
+import sys
+from pathlib import Path
+
+import h5py
+import matplotlib.image as mimage
+import numpy as np
+import pytest
+
+from fastsparse import io
+from fastsparse.testing import random_array
+
+DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
+
+
+def arrays(rng):
+    return {
+        "x": random_array((5, 7), np.complex128, rng),
+        "y": random_array((3,), np.float32, rng),
+        "mask": rng.random((4, 4)) > 0.5,
+        "levels": np.arange(6, dtype=np.int64).reshape(2, 3),
+    }
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".h5", ".hdf5", ".NPZ"])
+def test_round_trip_named(tmp_path, rng, suffix):
+    data = arrays(rng)
+    path = io.save(tmp_path / f"f{suffix}", **data)
+    assert path == tmp_path / f"f{suffix}"
+    back = io.load(str(path))
+    assert sorted(back) == sorted(data)
+    for key, value in data.items():
+        assert back[key].dtype == value.dtype
+        np.testing.assert_array_equal(back[key], value)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_round_trip_npy(tmp_path, rng, dtype):
+    x = random_array((8, 3), dtype, rng)
+    io.save(tmp_path / "a.npy", image=x)
+    back = io.load(tmp_path / "a.npy")
+    assert back.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(back, x)
+
+
+def test_h5_readable_by_h5py(tmp_path, rng):
+    x = random_array((4, 4), np.complex64, rng)
+    io.save(tmp_path / "a.h5", kspace=x)
+    with h5py.File(tmp_path / "a.h5", "r") as fh:
+        np.testing.assert_array_equal(fh["kspace"][()], x)
+
+
+def test_save_replaces_existing_file(tmp_path):
+    p = tmp_path / "a.npz"
+    io.save(p, a=np.zeros(3))
+    io.save(p, b=np.ones(2))
+    assert list(io.load(p)) == ["b"]
+    assert [f.name for f in tmp_path.iterdir()] == ["a.npz"]
+
+
+def test_new_file_mode_follows_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        p = io.save(tmp_path / "a.npy", a=np.zeros(2))
+    finally:
+        os.umask(old)
+    # the mode was computed at import, under the test process's umask
+    assert p.stat().st_mode & 0o777 == io._MODE
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".npy", ".h5"])
+def test_failed_write_leaves_old_file_intact(tmp_path, monkeypatch, suffix):
+    p = tmp_path / f"a{suffix}"
+    io.save(p, a=np.arange(4.0))
+    before = p.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    if suffix == ".npz":
+        monkeypatch.setattr(np, "savez", boom)
+    elif suffix == ".npy":
+        monkeypatch.setattr(np, "save", boom)
+    else:
+        monkeypatch.setattr(h5py.File, "create_dataset", boom)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        io.save(p, a=np.zeros(1000))
+    assert p.read_bytes() == before
+    assert [f.name for f in tmp_path.iterdir()] == [p.name]  # no temporary left behind
+
+
+def test_failure_midway_leaves_no_file(tmp_path, monkeypatch):
+    """A write that has already put bytes in the temporary file, then fails."""
+    real_save = np.save
+
+    def half(fh, arr, **kwargs):
+        real_save(fh, arr, **kwargs)
+        raise OSError("no space left")
+
+    monkeypatch.setattr(np, "save", half)
+    with pytest.raises(OSError, match="no space"):
+        io.save(tmp_path / "new.npy", a=np.zeros(10000))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_replace_leaves_no_temporary(tmp_path, monkeypatch):
+    def fail(src, dst):
+        raise PermissionError("denied")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(PermissionError):
+        io.save(tmp_path / "a.npz", a=np.zeros(3))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_h5py_missing_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "h5py", None)
+    with pytest.raises(ImportError, match=r"pip install fastsparse\[io\]"):
+        io.save(tmp_path / "a.h5", a=np.zeros(3))
+    with pytest.raises(ImportError, match=r"fastsparse\[io\]"):
+        io.load(tmp_path / "a.hdf5")
+    assert list(tmp_path.iterdir()) == []
+    io.save(tmp_path / "a.npz", a=np.zeros(3))  # other formats unaffected
+
+
+def test_bad_paths_and_arrays(tmp_path):
+    with pytest.raises(ValueError, match="path"):
+        io.save(tmp_path / "a.txt", a=np.zeros(3))
+    with pytest.raises(ValueError, match="path"):
+        io.load(tmp_path / "a.mat")
+    with pytest.raises(ValueError, match="path"):
+        io.save(tmp_path / "noext", a=np.zeros(3))
+    with pytest.raises(TypeError, match="path"):
+        io.save(3, a=np.zeros(3))
+    with pytest.raises(TypeError, match="path"):
+        io.load(b"a.npz")
+    with pytest.raises(ValueError, match="one array"):
+        io.save(tmp_path / "a.npy", a=np.zeros(3), b=np.zeros(3))
+    with pytest.raises(ValueError, match="at least one"):
+        io.save(tmp_path / "a.npz")
+    with pytest.raises(TypeError, match="obj"):
+        io.save(tmp_path / "a.npz", obj=np.array([None, 1], dtype=object))
+    with pytest.raises(FileNotFoundError):
+        io.load(tmp_path / "missing.npz")
+    with pytest.raises(FileNotFoundError):
+        io.load(tmp_path / "missing.h5")
+    with pytest.raises(FileNotFoundError):
+        io.save(tmp_path / "no" / "dir.npz", a=np.zeros(3))
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+# ----------------------------------------------------------------- PNG
+
+
+def test_png_written_and_readable(tmp_path):
+    img = np.linspace(0.0, 1.0, 64 * 32).reshape(64, 32)
+    p = io.save_image(tmp_path / "a.png", img)
+    assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    back = mimage.imread(p)
+    assert back.shape[:2] == (64, 32)
+    grey = back[..., 0]
+    np.testing.assert_array_equal(grey, back[..., 1])  # grey scale
+    np.testing.assert_allclose(grey, img, atol=0.5 / 255 + 1e-7)
+    assert list(tmp_path.iterdir()) == [p]
+
+
+def test_png_complex_magnitude_and_range(tmp_path):
+    img = np.array([[0.0, 3j], [-4.0, 2 + 0j]])
+    back = mimage.imread(io.save_image(tmp_path / "c.png", img))[..., 0]
+    np.testing.assert_allclose(back, np.abs(img) / 4.0, atol=0.5 / 255 + 1e-7)
+    back = mimage.imread(io.save_image(tmp_path / "d.png", img, vmin=0.0, vmax=2.0))[..., 0]
+    np.testing.assert_allclose(back, np.clip(np.abs(img) / 2.0, 0, 1), atol=0.5 / 255 + 1e-7)
+
+
+def test_png_errors(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="path"):
+        io.save_image(tmp_path / "a.jpg", np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="image"):
+        io.save_image(tmp_path / "a.png", np.zeros(4))
+    with pytest.raises(ValueError, match="image"):
+        io.save_image(tmp_path / "a.png", np.full((4, 4), np.nan))
+    with pytest.raises(TypeError, match="path"):
+        io.save_image(None, np.zeros((4, 4)))
+    monkeypatch.setitem(sys.modules, "matplotlib.image", None)
+    with pytest.raises(ImportError, match=r"fastsparse\[plot\]"):
+        io.save_image(tmp_path / "a.png", np.zeros((4, 4)))
+    assert list(Path(tmp_path).iterdir()) == []
