@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from . import _threads
-from ._validation import as_array, out_array, real_dtype
+from ._validation import as_array, check_int, out_array, real_dtype
 
 __all__ = ["fwht", "haar", "ihaar", "haar_levels"]
 
@@ -252,8 +252,6 @@ def _check_levels(levels, shape: tuple[int, ...], name: str) -> int:
     max_levels = min(_valuation2(s) for s in sides)
     if levels is None:
         return max_levels
-    from ._validation import check_int
-
     lv = check_int(levels, "levels", minimum=0)
     if lv > max_levels:
         raise ValueError(
@@ -398,15 +396,12 @@ def haar_levels(shape, levels=None, *, r=None):
     """
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (int(shape),)
-    try:
-        shp = tuple(int(s) for s in shape)
-    except TypeError:
-        raise TypeError(f"shape must be an int or a tuple of ints, got {shape!r}") from None
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise TypeError(f"shape must be an int or a tuple of ints, got {shape!r}")
+    shp = tuple(check_int(s, "shape entries", minimum=1) for s in shape)
     if len(shp) == 0:
         raise ValueError("shape must have at least one dimension")
     lv = _check_levels(levels, shp, "shape")
-    from ._validation import check_int
-
     rr = lv + 1 if r is None else check_int(r, "r", minimum=1, maximum=lv + 1)
     sides = shp[-1:] if len(shp) == 1 else shp[-2:]
     lab = np.full(sides, rr - 1, dtype=np.int64)

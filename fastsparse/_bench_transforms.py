@@ -1,0 +1,146 @@
+"""Transforms part of ``fastsparse bench kernels``: ``fwht`` and ``haar`` against yardsticks.
+
+- ``fwht`` (sequency order, complex128, all axes, ``out=`` given) against pyFFTW ``fft2``:
+  a pre-planned ``pyfftw.FFTW`` object (``FFTW_MEASURE``, same thread count) executed
+  on its own aligned arrays, out of place. Rows for the public call (validation
+  included: dtype, NaN/inf scan) and for the unchecked ``_fwht_into`` used by operators.
+- ``haar`` + ``ihaar`` (complex128, full depth, ``out=`` given) against PyWavelets
+  ``wavedec2`` + ``waverec2`` (``"haar"``, ``mode="periodization"``, full depth) on the
+  same complex array; PyWavelets transforms real and imaginary parts separately and
+  returns a list of bands (``coeffs_to_array`` is *not* included in the yardstick).
+- Cold start: a fresh interpreter with a warm Numba cache; time from before
+  ``import fastsparse`` to the end of the first ``fwht``, ``haar`` and ``ihaar`` of a
+  512x512 complex128 image (``import numpy`` happens before the clock starts).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from .bench import median_time, ratio_row, threads
+
+__all__ = ["rows"]
+
+_PLANNER = "FFTW_MEASURE"
+
+_COLD = """
+import time
+import numpy as np
+x = np.random.default_rng(0).standard_normal((512, 512)) * (1 + 1j)
+t0 = time.perf_counter()
+import fastsparse
+c = fastsparse.fwht(x)
+h = fastsparse.haar(x)
+z = fastsparse.ihaar(h)
+print(time.perf_counter() - t0)
+"""
+
+
+def _cx(n: int, rng: np.random.Generator) -> np.ndarray:
+    return np.ascontiguousarray(rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)))
+
+
+def _fwht_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
+    import pyfftw
+
+    from .transforms import _fwht_into, fwht
+
+    x = _cx(n, rng)
+    a = pyfftw.empty_aligned((n, n), complex)
+    b = pyfftw.empty_aligned((n, n), complex)
+    plan = pyfftw.FFTW(a, b, axes=(0, 1), direction="FFTW_FORWARD", flags=(_PLANNER,), threads=k)
+    a[...] = x
+    y = np.empty_like(x)
+    t_fft = median_time(plan.execute, repeats)
+    t_api = median_time(lambda: fwht(x, out=y), repeats)
+    t_inner = median_time(lambda: _fwht_into(x, y, (0, 1), "sequency"), repeats)
+    t_fft = min(t_fft, median_time(plan.execute, repeats))  # yardstick before and after
+    common = dict(n=n, threads=k, dtype="complex128")
+    return [
+        ratio_row("fwht (public)", t_api, t_fft, "pyfftw fft2", "fwht <= fft2", **common),
+        ratio_row("fwht (_fwht_into)", t_inner, t_fft, "pyfftw fft2", "fwht <= fft2", **common),
+    ]
+
+
+def _haar_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
+    import pywt
+
+    from .transforms import _haar_into, _ihaar_into, haar, ihaar
+
+    x = _cx(n, rng)
+    c = np.empty_like(x)
+    z = np.empty_like(x)
+    levels = n.bit_length() - 1
+
+    def ours() -> None:
+        haar(x, out=c)
+        ihaar(c, out=z)
+
+    def inner() -> None:
+        _haar_into(x, levels, c)
+        _ihaar_into(c, levels, z)
+
+    def yard() -> None:
+        co = pywt.wavedec2(x, "haar", mode="periodization", level=levels)
+        pywt.waverec2(co, "haar", mode="periodization")
+
+    reps = max(1, min(repeats, 3)) if n >= 2048 else repeats
+    t_y = median_time(yard, reps)
+    t_o = median_time(ours, repeats)
+    t_i = median_time(inner, repeats)
+    common = dict(n=n, threads=k, dtype="complex128")
+    return [
+        ratio_row(
+            "haar+ihaar (public)", t_o, t_y, "pywt wavedec2+waverec2", "haar >=10x pywt", **common
+        ),
+        ratio_row(
+            "haar+ihaar (_haar_into)",
+            t_i,
+            t_y,
+            "pywt wavedec2+waverec2",
+            "haar >=10x pywt",
+            **common,
+        ),
+    ]
+
+
+def cold_start_seconds(runs: int = 3) -> float:
+    """Median seconds from ``import fastsparse`` to the end of the first transforms."""
+    cmd = [sys.executable, "-c", _COLD]
+    subprocess.run(cmd, check=True, capture_output=True)  # fill the Numba cache
+    times = []
+    for _ in range(runs):
+        res = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        times.append(float(res.stdout.strip().splitlines()[-1]))
+    return float(np.median(times))
+
+
+def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
+    """Transform rows: fwht vs pyFFTW fft2, haar+ihaar vs PyWavelets, cold start."""
+    rng = np.random.default_rng(0)
+    fwht_sizes = list(sizes) if sizes else [512, 1024]
+    haar_sizes = list(sizes) if sizes else [512, 2048]
+    out: list[dict] = []
+    for k in thread_counts:
+        with threads(k):
+            for n in fwht_sizes:
+                out += _fwht_rows(n, k, repeats, rng)
+            for n in haar_sizes:
+                out += _haar_rows(n, k, repeats, rng)
+    t = cold_start_seconds()
+    out.append(
+        ratio_row(
+            "cold start (warm cache)",
+            t,
+            1.0,
+            "1 s budget",
+            "<= 1 s",
+            n=512,
+            threads=max(thread_counts),
+            dtype="complex128",
+        )
+    )
+    return out
