@@ -2,79 +2,61 @@
 
 1-D arrays (callers pass ``a.reshape(-1)``), caller-allocated outputs, scalars already cast
 to the real dtype of the data's precision. Reductions accumulate in float64 and return it.
-Generic soft thresholding and sums of squares live in ``fastsparse.kernels.prox``.
+The soft-thresholded primal pass and the dual residual pass shared with FIRENET are
+``fastsparse.kernels.pd.primal_*`` and ``dual_*``; this module holds what only WARPd (J = 0,
+grouped dual clipping, ergodic dual sums) and FISTA (prox step with its certificate) need.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 @njit(cache=True, nogil=True)
-def primal_l1(x, g, w, tau1, xbar, xsum):
-    """x+ = S_{tau1 w}(x - tau1 g); xbar = 2 x+ - x; x = x+; xsum += x+ (one pass)."""
-    for i in range(x.size):
-        xi = x[i]
-        z = xi - tau1 * g[i]
-        a = abs(z)
-        t = tau1 * w[i]
-        if a > t:
-            xn = z - (t / a) * z
-        else:
-            xn = z - z
-        xbar[i] = xn + (xn - xi)
-        x[i] = xn
-        xsum[i] += xn
-
-
-@njit(cache=True, nogil=True)
-def primal_free(x, ga, gb, tau1, xbar, xsum):
-    """x+ = x - tau1 (ga + gb); xbar = 2 x+ - x; x = x+; xsum += x+ (J = 0)."""
-    for i in range(x.size):
+def primal_free_range(x, ga, gb, tau1, xbar, xsum, lo, hi):
+    """x+ = x - tau1 (ga + gb); xbar = 2 x+ - x; x = x+; xsum += x+ (J = 0), entries lo..hi."""
+    for i in range(lo, hi):
         xi = x[i]
         xn = xi - tau1 * (ga[i] + gb[i])
-        xbar[i] = xn + (xn - xi)
+        xbar[i] = (xn + xn) - xi
         x[i] = xn
         xsum[i] += xn
 
 
-@njit(cache=True, nogil=True)
-def dual_residual(u, axbar, ax, axsum, b, tau2, half):
-    """u += tau2 (A xbar - b); A x = (A xbar + A x) * half; axsum += A x; return ||u||^2.
-
-    ``A x+ = (A xbar + A x) / 2`` because ``xbar = 2 x+ - x``: the primal image under A
-    is tracked without applying A again (the recursion halves any rounding error).
-    ``half`` is 0.5 cast to the real dtype of the data.
-    """
-    s = 0.0
-    for i in range(u.size):
-        ab = axbar[i]
-        v = u[i] + tau2 * (ab - b[i])
-        u[i] = v
-        an = (ab + ax[i]) * half
-        ax[i] = an
-        axsum[i] += an
-        s += np.float64(v.real) * np.float64(v.real) + np.float64(v.imag) * np.float64(v.imag)
-    return s
+@njit(cache=True, nogil=True, parallel=True)
+def primal_free_step(x, ga, gb, tau1, xbar, xsum, nchunks):
+    """Parallel ``primal_free_range``."""
+    n = x.size
+    for c in prange(nchunks):
+        primal_free_range(x, ga, gb, tau1, xbar, xsum, c * n // nchunks, (c + 1) * n // nchunks)
 
 
 @njit(cache=True, nogil=True)
-def scale_accumulate(u, c, usum):
-    """u *= c; usum += u (``c`` a real scalar of the data's precision)."""
-    for i in range(u.size):
+def scale_accumulate_range(u, c, usum, lo, hi):
+    """u *= c; usum += u (``c`` a real scalar of the data's precision), entries lo..hi."""
+    for i in range(lo, hi):
         v = c * u[i]
         u[i] = v
         usum[i] += v
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def scale_accumulate_step(u, c, usum, nchunks):
+    """Parallel ``scale_accumulate_range``."""
+    n = u.size
+    for k in prange(nchunks):
+        scale_accumulate_range(u, c, usum, k * n // nchunks, (k + 1) * n // nchunks)
+
+
 @njit(cache=True, nogil=True)
-def dual_group(u, bxbar, tau3, w, usum, ngroup):
+def dual_group_range(u, bxbar, tau3, w, usum, ngroup, lo, hi):
     """u = P(u + tau3 B xbar), usum += u, P = per-group projection on the ball of radius w.
 
     ``u`` is laid out as (ngroup, npoint) in C order: the group of point p is
     ``u[g * npoint + p]`` for g < ngroup (ngroup = 1: entrywise |u_p| <= w_p).
+    Points lo..hi.
     """
     npoint = w.size
-    for p in range(npoint):
+    for p in range(lo, hi):
         s = 0.0
         for g in range(ngroup):
             j = g * npoint + p
@@ -94,6 +76,14 @@ def dual_group(u, bxbar, tau3, w, usum, ngroup):
             for g in range(ngroup):
                 j = g * npoint + p
                 usum[j] += u[j]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dual_group_step(u, bxbar, tau3, w, usum, ngroup, nchunks):
+    """Parallel ``dual_group_range`` over the points."""
+    n = w.size
+    for k in prange(nchunks):
+        dual_group_range(u, bxbar, tau3, w, usum, ngroup, k * n // nchunks, (k + 1) * n // nchunks)
 
 
 @njit(cache=True, nogil=True)

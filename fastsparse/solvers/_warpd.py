@@ -22,8 +22,10 @@ from .._validation import (
     real_dtype,
     result_dtype,
 )
+from ..kernels import pd as _pd
 from ..kernels import warpd as _k
 from ..operators import LinearOperator, Matrix
+from ._common import _PARALLEL_MIN
 from ._result import Result
 
 __all__ = ["warpd"]
@@ -43,15 +45,21 @@ def _check_operator(op, name: str) -> LinearOperator:
     return op
 
 
+def _norm_is_exact(op: LinearOperator) -> bool:
+    if op.isometry or op.coisometry or isinstance(op, Matrix):
+        return True
+    inner = getattr(op, "op", None)  # the adjoint wrapper delegates norm() to its operator
+    if type(op).__name__ == "_Adjoint" and isinstance(inner, LinearOperator):
+        return _norm_is_exact(inner)
+    return type(op).norm is not LinearOperator.norm
+
+
 def _norm_bound(op: LinearOperator) -> float:
     """An upper bound of ||op||: exact norms as they are, power-iteration estimates x 1.01."""
     if op.isometry or op.coisometry:
         return 1.0
-    exact = isinstance(op, Matrix) or type(op).norm is not LinearOperator.norm
     n = float(op.norm())
-    if not exact:
-        n *= 1.01
-    return n
+    return n if _norm_is_exact(op) else 1.01 * n
 
 
 def _work_dtype(A: LinearOperator, y: np.ndarray, x0) -> np.dtype:
@@ -333,7 +341,11 @@ def warpd(
     if x0 is not None:
         x0 = as_array(x0, "x0", shape=in_shape, dtype=dt)
 
-    get_num_threads()
+    nth = get_num_threads()
+    n, m = int(np.prod(in_shape)), int(np.prod(A.out_shape))
+    par_x = nth > 1 and n >= _PARALLEL_MIN
+    par_u = nth > 1 and m >= _PARALLEL_MIN
+    par_b = B is not None and nth > 1 and w.size >= _PARALLEL_MIN
     m_shape = tuple(A.out_shape)
     # state and buffers, allocated once
     x = np.zeros(in_shape, dt) if x0 is None else x0.copy()
@@ -357,6 +369,7 @@ def warpd(
         bxbar = np.empty(b_shape, dt)
         ubsum = np.empty(b_shape, dt)
         bx = np.empty(b_shape, dt)
+        fub, fgb, fbxbar, fubsum = (a.reshape(-1) for a in (ub, gb, bxbar, ubsum))
 
     fx, fga, fxbar, fxsum = x.reshape(-1), ga.reshape(-1), xbar.reshape(-1), xsum.reshape(-1)
     fu, fax, faxbar, faxsum = u.reshape(-1), ax.reshape(-1), axbar.reshape(-1), axsum.reshape(-1)
@@ -402,21 +415,36 @@ def warpd(
                 apps += 1
             ga_valid = False
             if B is None:
-                _k.primal_l1(fx, fga, fw, t1, fxbar, fxsum)
+                if par_x:
+                    _pd.primal_step(fx, fga, t1, t1, fw, 1, fxbar, fxsum, True, nth)
+                else:
+                    _pd.primal_range(fx, fga, t1, t1, fw, 1, fxbar, fxsum, True, 0, n)
             else:
                 if not gb_valid:
                     B._adjoint(ub, gb)
                 gb_valid = False
-                _k.primal_free(fx, fga, gb.reshape(-1), t1, fxbar, fxsum)
+                if par_x:
+                    _k.primal_free_step(fx, fga, fgb, t1, fxbar, fxsum, nth)
+                else:
+                    _k.primal_free_range(fx, fga, fgb, t1, fxbar, fxsum, 0, n)
             A._forward(xbar, axbar)
             apps += 1
-            s = _k.dual_residual(fu, faxbar, fax, faxsum, fy, t2, half)
+            if par_u:
+                s, _ = _pd.dual_step(fu, faxbar, fax, faxsum, fy, t2, half, True, nth)
+            else:
+                s, _ = _pd.dual_range(fu, faxbar, fax, faxsum, fy, t2, half, True, 0, m)
             nrm = math.sqrt(s)
             c = rdt.type(max(0.0, 1.0 - tau2 * eps / nrm) if nrm > 0 else 0.0)
-            _k.scale_accumulate(fu, c, fusum)
+            if par_u:
+                _k.scale_accumulate_step(fu, c, fusum, nth)
+            else:
+                _k.scale_accumulate_range(fu, c, fusum, 0, m)
             if B is not None:
                 B._forward(xbar, bxbar)
-                _k.dual_group(ub.reshape(-1), bxbar.reshape(-1), t3, fw, ubsum.reshape(-1), ngroup)
+                if par_b:
+                    _k.dual_group_step(fub, fbxbar, t3, fw, fubsum, ngroup, nth)
+                else:
+                    _k.dual_group_range(fub, fbxbar, t3, fw, fubsum, ngroup, 0, fw.size)
             done += 1
             total += 1
         if done == 0:
