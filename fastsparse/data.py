@@ -158,52 +158,46 @@ def texture(n: int = 512, dtype=np.float64) -> np.ndarray:
     n = _check_n(n)
     dt = _check_dtype(dtype)
     t = _centres(n)
-    X = np.broadcast_to(t[None, :], (n, n))
-    Y = np.broadcast_to(t[::-1][:, None], (n, n))
-    img = np.zeros((n, n), dtype=np.float64)
-    left = X < 0
-    top = Y >= 0
+    x, y = t, t[::-1]  # column coordinates; row coordinates (top row is y = +1)
+    nl = int(np.count_nonzero(x < 0))  # columns of the left half (x < 0)
+    nt = int(np.count_nonzero(y >= 0))  # rows of the top half (y >= 0)
+    img = np.empty((n, n), dtype=np.float64)
+    xl, xr = x[None, :nl], x[None, nl:]
+    yt, yb = y[:nt, None], y[nt:, None]
 
-    # Top left: Siemens star centred at (-0.5, 0.5), radius 0.45.
-    q = left & top
-    sx, sy = X - (-0.5), Y - 0.5
+    # Top left: Siemens star centred at (-0.5, 0.5), radius 0.45, 48 sectors.
+    sx, sy = xl + 0.5, yt - 0.5
     r = np.hypot(sx, sy)
-    theta = np.arctan2(sy, sx)
-    star = np.where(np.sin(24.0 * theta) >= 0.0, 1.0, 0.0)
-    img[q] = np.where(r[q] <= 0.45, star[q], np.where(r[q] <= 0.48, 0.5, 0.15))
+    star = np.sin(24.0 * np.arctan2(sy, sx)) >= 0.0
+    img[:nt, :nl] = np.where(r <= 0.45, star, np.where(r <= 0.48, 0.5, 0.15))
 
-    # Top right: gratings with a period that shrinks geometrically (chirp) to 2 pixels.
-    q = ~left & top
+    # Top right: gratings with a period that shrinks geometrically (chirp) to 2 pixels,
+    # vertical bars for y >= 0.5, horizontal bars below.
     pmin = 4.0 / n  # periods in [-1, 1] units: 4/n is 2 pixels
     pmax = max(0.125, 2.0 * pmin)
     k = np.log(pmin / pmax)
-    u = np.clip(X, 0.0, 1.0)  # 0 .. 1 across the quadrant
-    h = np.clip(0.5 - Y, 0.0, 0.5)  # 0 .. 0.5 down the lower half
-    vert = (np.floor(2.0 * _cycles(u, 1.0, pmax, k)) % 2).astype(np.float64)
-    horiz = (np.floor(2.0 * _cycles(h, 0.5, pmax, k)) % 2).astype(np.float64)
-    img[q] = np.where(Y[q] >= 0.5, 0.1 + 0.8 * vert[q], 0.1 + 0.8 * horiz[q])
+    vert = np.floor(2.0 * _cycles(np.clip(xr, 0.0, 1.0), 1.0, pmax, k)) % 2
+    horiz = np.floor(2.0 * _cycles(np.clip(0.5 - yt, 0.0, 0.5), 0.5, pmax, k)) % 2
+    img[:nt, nl:] = np.where(yt >= 0.5, 0.1 + 0.8 * vert, 0.1 + 0.8 * horiz)
 
     # Bottom left: smooth gradient plus three sharp rectangles.
-    q = left & ~top
-    grad = 0.25 * ((X + 1.0) + (-Y))  # 0 .. 0.5 across the quadrant
-    rect = np.zeros((n, n))
-    rect[(X > -0.9) & (X < -0.6) & (Y < -0.1) & (Y > -0.4)] = 0.45
-    rect[(X > -0.5) & (X < -0.1) & (Y < -0.55) & (Y > -0.65)] = 0.5
-    rect[(X > -0.35) & (X < -0.25) & (Y < -0.1) & (Y > -0.5)] = -0.3
-    img[q] = np.clip(0.2 + grad[q] + rect[q], 0.0, 1.0)
+    def box(x0, x1, y0, y1):
+        return ((xl > x0) & (xl < x1)) & ((yb > y0) & (yb < y1))
 
-    # Bottom right: 8 x 8 grid of dots, radius shrinking to below one pixel.
-    q = ~left & ~top
+    quad = 0.2 + 0.25 * ((xl + 1.0) - yb)  # 0.2 .. 0.7 across the quadrant
+    quad = quad + 0.45 * box(-0.9, -0.6, -0.4, -0.1)
+    quad = quad + 0.5 * box(-0.5, -0.1, -0.65, -0.55)
+    quad = quad - 0.3 * box(-0.35, -0.25, -0.5, -0.1)
+    img[nt:, :nl] = quad
+
+    # Bottom right: 8 x 8 grid of dots, radius shrinking from 40% of a cell to half a pixel.
     cell = 1.0 / 8.0
-    gx = np.clip(np.floor(X / cell), 0, 7)
-    gy = np.clip(np.floor(-Y / cell), 0, 7)
-    cx = (gx + 0.5) * cell
-    cy = -(gy + 0.5) * cell
-    idx = gy * 8 + gx  # 0 .. 63
-    r0, r1 = 0.4 * cell, 1.0 / n  # from 40% of a cell down to half a pixel
-    rad = r0 * (r1 / r0) ** (idx / 63.0)
-    dots = np.hypot(X - cx, Y - cy) <= rad
-    img[q] = np.where(dots[q], 0.95, 0.05)
+    gx = np.clip(np.floor(xr / cell), 0, 7)
+    gy = np.clip(np.floor(-yb / cell), 0, 7)
+    r0, r1 = 0.4 * cell, 1.0 / n
+    rad = r0 * (r1 / r0) ** ((gy * 8 + gx) / 63.0)
+    dots = np.hypot(xr - (gx + 0.5) * cell, yb + (gy + 0.5) * cell) <= rad
+    img[nt:, nl:] = np.where(dots, 0.95, 0.05)
 
     np.clip(img, 0.0, 1.0, out=img)
     return img.astype(dt, copy=False)

@@ -1,0 +1,51 @@
+"""Mask generation time: multilevel DAS (Fourier, Walsh), power law, two-level, uniform."""
+
+import numpy as np
+
+from fastsparse import data, sampling
+
+
+class Masks:
+    """One mask of 25% of the points, N x N."""
+
+    params = ([512, 2048], ["das_fourier", "das_walsh", "power_law", "two_level", "uniform"])
+    param_names = ["n", "pattern"]
+    timeout = 120
+
+    def setup(self, n, pattern):
+        # The default DAS sparsities (phantom rule) are computed once per process and
+        # cached; compute them here so that the timing is mask generation alone.
+        self.s = sampling.phantom_sparsity(n)
+        self.fn = {
+            "das_fourier": lambda: sampling.das((n, n), 0.25, "fourier", 0, sparsity=self.s),
+            "das_walsh": lambda: sampling.das((n, n), 0.25, "walsh", 0, sparsity=self.s),
+            "power_law": lambda: sampling.power_law((n, n), 0.25, seed=0),
+            "two_level": lambda: sampling.two_level((n, n), 0.25, seed=0),
+            "uniform": lambda: sampling.uniform((n, n), 0.25, seed=0),
+        }[pattern]
+
+    def time_mask(self, n, pattern):
+        self.fn()
+
+
+class DefaultSparsity:
+    """The phantom-rule sparsities (phantom, Haar transform, counts), uncached."""
+
+    params = [512, 2048]
+    param_names = ["n"]
+
+    def setup(self, n):
+        sampling.phantom_sparsity(16)  # compile the Haar kernels outside the timing
+
+    def time_phantom_sparsity(self, n):
+        sampling._phantom_sparsity_cached.__wrapped__(n, int(np.log2(n)) - 1, int(np.log2(n)) - 1)
+
+
+class Images:
+    """The built-in images."""
+
+    params = ([512, 2048], ["phantom", "texture"])
+    param_names = ["n", "name"]
+
+    def time_image(self, n, name):
+        data.load(name, n)
