@@ -336,7 +336,7 @@ def das_counts(shape, fraction, kind="fourier", *, sparsity=None, vanishing_mome
     Examples
     --------
     >>> from fastsparse.sampling import das_counts
-    >>> counts, sizes = das_counts((64, 64), 0.25, sparsity=[4, 12, 48, 50])
+    >>> counts, sizes = das_counts((64, 64), 0.25, sparsity=[4, 12, 48, 50, 100])
     >>> int(counts.sum()), int(round(0.25 * 64 * 64))
     (1024, 1024)
     >>> bool(counts[0, 0] == sizes[0, 0])  # the lowest block is fully sampled
@@ -408,13 +408,21 @@ def das(shape, fraction, kind="fourier", seed=None, *, sparsity=None, vanishing_
         Bad ``shape``, ``fraction`` (outside (0, 1] or rounding to 0 samples), ``kind``
         or ``sparsity``.
 
+    Notes
+    -----
+    The lowest block ``B_1 x B_1`` (which holds DC) is fully sampled exactly when the
+    density prescribes it (``round(c D_11) >= |B_11|``): with the default sparsity this
+    holds for N = 64..512 at rates 10% to 40% (tested); with few levels (a large
+    ``B_1``) or tiny rates the block is sampled partially, like every other block.
+    SPEC's bisection bracket ``[m/32, 32m]`` is widened only when it holds no solution.
+
     Examples
     --------
     >>> from fastsparse.sampling import das
-    >>> mask = das((64, 64), 0.25, seed=0, sparsity=[4, 12, 48, 50])
+    >>> mask = das((64, 64), 0.25, seed=0, sparsity=[4, 12, 48, 50, 100])
     >>> mask.dtype, mask.shape, int(mask.sum())
     (dtype('bool'), (64, 64), 1024)
-    >>> bool(mask[28:36, 28:36].all())  # the block around DC is fully sampled
+    >>> bool(mask[30:34, 30:34].all())  # the 4 x 4 block around DC is fully sampled
     True
     """
     shape = _check_shape(shape)
