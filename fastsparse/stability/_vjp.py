@@ -77,10 +77,12 @@ def _setup(net, y, x0=None, dtype=None) -> _Setup:
     return _Setup(A, dt, rdt, thresh, p, alphas, tau, sigma, y.astype(dt), x0)
 
 
-def _inner(s: _Setup, ytil, x_init, record=None, arithmetic=None, k0=0):
+def _inner(s: _Setup, ytil, x_init, record=None, arithmetic=None, k0=0, alpha=1.0):
     """I_p(ytil, x_init): p primal-dual steps (dual from 0), ergodic mean of the primal."""
     prox, _ = _kernels()
     A, dt, rdt = s.A, s.dt, s.rdt
+    inv_alpha = rdt.type(1.0 / alpha)
+    alpha = rdt.type(alpha)
     tau, sigma, two = rdt.type(s.tau), rdt.type(s.sigma), rdt.type(2)
     x = x_init.copy()
     xn = np.empty_like(x)
@@ -104,7 +106,10 @@ def _inner(s: _Setup, ytil, x_init, record=None, arithmetic=None, k0=0):
         if record is not None:
             record.append((z.copy(), u))
         if arithmetic is not None:
-            arithmetic.after_layer(xn, v, k0 + i)
+            # FIRENET's hook sees the unscaled primal iterate x / alpha (the dual is unscaled)
+            xu = xn * inv_alpha
+            arithmetic.after_layer(xu, v, k0 + i)
+            np.multiply(xu, alpha, out=xn)
         acc += xn
         x, xn = xn, x
     return acc * rdt.type(1.0 / s.p)
@@ -118,7 +123,7 @@ def _run(s: _Setup, arithmetic=None, checkpoints=None):
         arithmetic.reset()
     for k, alpha in enumerate(s.alphas):
         a = s.rdt.type(alpha)
-        c = _inner(s, a * s.y, a * psi, arithmetic=arithmetic, k0=k * s.p)
+        c = _inner(s, a * s.y, a * psi, arithmetic=arithmetic, k0=k * s.p, alpha=alpha)
         psi = c * s.rdt.type(1.0 / alpha)
         if checkpoints is not None:
             checkpoints.append(psi)

@@ -1,0 +1,165 @@
+"""A deliberately unstable learned reconstructor, and FIRENET appended to it (warm start).
+
+``train_unstable`` fits, by ridge regression with a tiny penalty, a linear map from subsampled
+Fourier data to images on random-ellipse training images. It is accurate on images like
+its training set, but its least-squares fit divides by tiny eigenvalues of the data
+covariance, so a few measurement directions are amplified enormously: the textbook
+instability of learned inverse maps. ``StabilisedReconstructor`` appends FIRENET to it,
+warm-started at its output, and differentiates the whole chain exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_array, check_int, check_real
+from ..operators import LinearOperator
+from ._vjp import firenet_forward, firenet_vjp
+
+__all__ = ["LinearReconstructor", "StabilisedReconstructor", "random_ellipses", "train_unstable"]
+
+
+def random_ellipses(n: int, count: int, seed=None) -> np.ndarray:
+    """``count`` random ``n x n`` images: 1 to 6 ellipses of random intensity, in [0, 1].
+
+    Each image is a large background ellipse of intensity 0.5 to 1 plus up to five smaller
+    ellipses adding intensities in [-0.4, 0.4], clipped to [0, 1].
+
+    Returns
+    -------
+    ndarray, shape (count, n, n), float64
+    """
+    n = check_int(n, "n", minimum=4)
+    count = check_int(count, "count", minimum=1)
+    rng = np.random.default_rng(seed)
+    c = (2.0 * np.arange(n) + 1.0) / n - 1.0
+    X, Y = np.meshgrid(c, -c)
+    out = np.zeros((count, n, n))
+    for j in range(count):
+        img = out[j]
+        k = int(rng.integers(1, 7))
+        for e in range(k):
+            if e == 0:
+                val = rng.uniform(0.5, 1.0)
+                a, b = rng.uniform(0.6, 0.9, 2)
+                x0, y0 = rng.uniform(-0.08, 0.08, 2)
+            else:
+                val = rng.uniform(-0.4, 0.4)
+                a, b = rng.uniform(0.08, 0.4, 2)
+                x0, y0 = rng.uniform(-0.5, 0.5, 2)
+            phi = rng.uniform(0, np.pi)
+            cs, sn = np.cos(phi), np.sin(phi)
+            u = (X - x0) * cs + (Y - y0) * sn
+            w = -(X - x0) * sn + (Y - y0) * cs
+            img[(u / a) ** 2 + (w / b) ** 2 <= 1.0] += val
+        np.clip(img, 0.0, 1.0, out=img)
+    return out
+
+
+class LinearReconstructor:
+    """``y -> reshape(W [Re y; Im y])``: a linear map from complex measurements to a real image.
+
+    Parameters
+    ----------
+    W : ndarray, shape (n1 * n2, 2 m)
+        The weights.
+    shape : tuple of int
+        Image shape.
+    """
+
+    def __init__(self, W, shape):
+        W = as_array(W, "W", ndim=2, real=True)
+        self.W = W
+        self.shape = tuple(int(s) for s in shape)
+        if W.shape[0] != int(np.prod(self.shape)) or W.shape[1] % 2:
+            raise ValueError(f"W has shape {W.shape}, which does not fit image shape {shape}")
+        self.m = W.shape[1] // 2
+
+    def __call__(self, y):
+        y = np.asarray(y).reshape(-1)
+        return (self.W @ np.concatenate([y.real, y.imag])).reshape(self.shape)
+
+    def vjp(self, y, v):
+        """Cotangent of ``y`` (``dL/dRe y + i dL/dIm y``) for the image cotangent ``v``."""
+        g = self.W.T @ np.asarray(v).real.reshape(-1)
+        return g[: self.m] + 1j * g[self.m :]
+
+    def __repr__(self) -> str:
+        return f"LinearReconstructor(shape={self.shape}, measurements={self.m})"
+
+
+def train_unstable(A: LinearOperator, *, samples=None, ridge=1e-12, seed=0) -> LinearReconstructor:
+    """Fit the unstable linear reconstructor for ``A`` on random-ellipse images.
+
+    Solves ``min_W sum_j ||W phi(A x_j) - x_j||^2 + ridge * s ||W||_F^2`` (``phi(y) = [Re y;
+    Im y]``, ``s`` = the mean eigenvalue of the feature covariance, so ``ridge`` is relative)
+    in closed form: ``W = X F^T (F F^T + ridge s I)^{-1}``.
+
+    Parameters
+    ----------
+    A : LinearOperator
+        Image -> measurements, 2-D real images in (e.g. ``SubsampledFourier(mask)``).
+    samples : int, optional
+        Number of training images; default ``3 * 2 m`` (so the covariance has full rank).
+    ridge : float
+        Relative ridge penalty; tiny values give an accurate but unstable map.
+    seed : int
+        Seed of the training images.
+    """
+    if not isinstance(A, LinearOperator):
+        raise TypeError(f"A must be a LinearOperator, got {type(A).__name__}")
+    if len(A.in_shape) != 2 or A.in_shape[0] != A.in_shape[1]:
+        raise ValueError(f"A must act on square images, got in_shape {A.in_shape}")
+    ridge = check_real(ridge, "ridge", nonnegative=True)
+    m = int(np.prod(A.out_shape))
+    samples = 3 * 2 * m if samples is None else check_int(samples, "samples", minimum=1)
+    X = random_ellipses(A.in_shape[0], samples, seed=seed)
+    Y = np.stack([A.forward(x).reshape(-1) for x in X], axis=1)
+    F = np.concatenate([Y.real, Y.imag], axis=0)
+    C = F @ F.T
+    s = float(np.trace(C)) / C.shape[0]
+    C[np.diag_indices_from(C)] += ridge * s
+    W = np.linalg.solve(C, F @ X.reshape(samples, -1)).T
+    return LinearReconstructor(W, A.in_shape)
+
+
+class StabilisedReconstructor:
+    """FIRENET appended to a reconstructor: ``y -> synthesis(FIRENET(y; x0 = analysis(f(y))))``.
+
+    The network is warm-started at the coefficients of ``f(y)``; the VJP is exact for the
+    whole chain: ``ybar = net_vjp_y + f.vjp(y, synthesis^H xbar0)``, ``xbar0`` the cotangent
+    of the warm start (``firenet_vjp(..., return_x0=True)``), real part for a real image.
+
+    Parameters
+    ----------
+    recon : callable with ``vjp``
+        The first reconstructor (measurements -> real image).
+    net : FIRENET
+        The network on ``A = F @ synthesis`` (coefficients in, measurements out).
+    synthesis : LinearOperator
+        Coefficients -> image (e.g. ``Haar(shape).H``).
+    """
+
+    def __init__(self, recon, net, synthesis: LinearOperator):
+        if not hasattr(recon, "vjp"):
+            raise TypeError("recon must provide vjp(y, v)")
+        if not isinstance(synthesis, LinearOperator):
+            raise TypeError(f"synthesis must be a LinearOperator, got {type(synthesis).__name__}")
+        self.recon, self.net, self.synthesis = recon, net, synthesis
+
+    def _x0(self, y):
+        return self.synthesis.adjoint(np.asarray(self.recon(y)))
+
+    def __call__(self, y):
+        c = firenet_forward(self.net, y, x0=self._x0(y))
+        return np.ascontiguousarray(self.synthesis.forward(c).real)
+
+    def vjp(self, y, v):
+        """Exact cotangent of ``y`` through the warm start and the network."""
+        cbar = self.synthesis.adjoint(np.asarray(v, dtype=complex))
+        ybar, x0bar = firenet_vjp(self.net, y, cbar, x0=self._x0(y), return_x0=True)
+        img_bar = self.synthesis.forward(x0bar)
+        return ybar + self.recon.vjp(y, np.ascontiguousarray(img_bar.real))
+
+    def __repr__(self) -> str:
+        return f"StabilisedReconstructor({self.recon!r} + FIRENET)"
