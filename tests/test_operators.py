@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import pytest
 import pywt
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.linalg import hadamard
 
 import fastsparse
@@ -91,6 +93,36 @@ def test_fourier_matches_numpy(dtype, shape, rng):
     assert y.dtype == (np.complex64 if single else np.complex128)
     ref = fourier_ref(x, mask)
     assert np.max(np.abs(y - ref)) <= tol(dtype, x.size) * np.max(np.abs(ref))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n1=st.integers(1, 12),
+    n2=st.integers(1, 12),
+    seed=st.integers(0, 2**32 - 1),
+    p=st.floats(0.05, 1.0),
+)
+def test_fourier_any_shape_and_mask(n1, n2, seed, p):
+    rng = np.random.default_rng(seed)
+    mask = random_mask((n1, n2), rng, p)
+    A = SubsampledFourier(mask, planner="estimate")
+    x = random_array((n1, n2), np.complex128, rng)
+    np.testing.assert_allclose(A.forward(x), fourier_ref(x, mask), rtol=0, atol=1e-13)
+    assert assert_adjoint(A, np.complex128, seed=seed % 1000) < 1e-12
+
+
+def test_fourier_read_only_and_strided_inputs(rng):
+    mask = random_mask((8, 12), rng)
+    A = SubsampledFourier(mask, planner="estimate")
+    x = random_array((8, 12), np.complex128, rng)
+    ref = fourier_ref(x, mask)
+    ro = x.copy()
+    ro.flags.writeable = False
+    np.testing.assert_allclose(A.forward(ro), ref, atol=1e-13)
+    big = np.zeros((16, 24), np.complex128)
+    big[::2, ::2] = x
+    np.testing.assert_allclose(A.forward(big[::2, ::2]), ref, atol=1e-13)
+    np.testing.assert_allclose(A.forward(np.asfortranarray(x)), ref, atol=1e-13)
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
