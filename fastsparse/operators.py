@@ -473,6 +473,9 @@ class Gradient(LinearOperator):
             total += float(np.max(4.0 * np.sin(np.pi * k / n) ** 2))
         return float(np.sqrt(total))
 
+    def __repr__(self) -> str:
+        return f"Gradient(shape={self.in_shape})"
+
 
 _WALSH_ORDERS = ("natural", "sequency", "dyadic")
 
