@@ -20,7 +20,7 @@ __all__ = ["fwht", "haar", "ihaar", "haar_levels"]
 _ORDERS = ("natural", "sequency", "dyadic")
 
 # Bytes of one column block of the column pass (n rows x block columns), kept in L2.
-_BLOCK_BYTES = 1 << 16
+_BLOCK_BYTES = 1 << 17
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -103,9 +103,11 @@ def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str
     """
     walsh = _kernels_walsh()
     nthreads = _threads.get_num_threads()
-    rdt = real_dtype(x.dtype).type
+    rdt = real_dtype(x.dtype)
+    e = 2 if x.dtype.kind == "c" else 1
     shape = x.shape
-    src = x
+    src = x.view(rdt)
+    dst = out.view(rdt)
     done = False
     # The last axis first (contiguous rows), then the others.
     for ax in sorted(axes, reverse=True):
@@ -113,18 +115,20 @@ def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str
         if n == 1:
             continue
         perm = _perm(n, order)
-        scale = rdt(1.0 / math.sqrt(n))
+        scale = rdt.type(1.0 / math.sqrt(n))
         pre = math.prod(shape[:ax])
-        post = math.prod(shape[ax + 1 :])
-        if post == 1:
-            walsh.fwht_rows(src.reshape(pre, n), out.reshape(pre, n), perm, scale, nthreads)
+        post = math.prod(shape[ax + 1 :]) * e
+        if ax == len(shape) - 1:
+            walsh.fwht_rows(
+                src.reshape(pre, n * e), dst.reshape(pre, n * e), perm, scale, e, nthreads
+            )
         else:
-            block = max(4, min(post, _BLOCK_BYTES // (n * x.itemsize)))
+            block = min(post, max(8, _BLOCK_BYTES // (n * rdt.itemsize)))
             block = 1 << (block.bit_length() - 1)
             walsh.fwht_cols(
-                src.reshape(pre, n, post), out.reshape(pre, n, post), perm, scale, block, nthreads
+                src.reshape(pre, n, post), dst.reshape(pre, n, post), perm, scale, block, nthreads
             )
-        src = out
+        src = dst
         done = True
     if not done and out is not x:
         out[...] = x

@@ -1,9 +1,13 @@
 """Fast Walsh-Hadamard transform kernels: cache-blocked, radix-4, reorder fused into the store.
 
+Kernels see real arrays: a complex array is passed as its real view, where one element
+is ``e = 2`` consecutive reals (``e = 1`` for real data); the transform acts on real and
+imaginary parts alike, so only float32 and float64 specialisations exist.
+
 Each pass transforms one axis completely while the data is cache resident: a whole row
-(last axis), or a block of adjacent columns (any other axis). The order permutation and
-the orthonormal scale are applied while the block is written back, so an axis costs one
-read and one write of the array.
+(last axis), or a block of adjacent columns (any other axis). The first radix-4 stage is
+fused into the load and the order permutation and orthonormal scale into the store, so
+an axis costs one read and one write of the array.
 """
 
 import numpy as np
@@ -11,48 +15,48 @@ from numba import njit, prange
 
 
 @njit(cache=True, nogil=True)
-def _wht_vec(buf, n):
-    """Unnormalised natural-order WHT of the 1-D array ``buf[:n]`` in place (radix 4)."""
-    h = 1
-    while 4 * h <= n:
-        h2 = 2 * h
-        h3 = 3 * h
-        for i in range(0, n, 4 * h):
-            for j in range(i, i + h):
-                a0 = buf[j]
-                a1 = buf[j + h]
-                a2 = buf[j + h2]
-                a3 = buf[j + h3]
+def _stages_vec(buf, N, h):
+    """Natural-order WHT stages of stride ``h, 4h, ...`` (in reals) on ``buf[:N]``, in place."""
+    while 4 * h <= N:
+        for i in range(0, N, 4 * h):
+            b0 = buf[i : i + h]
+            b1 = buf[i + h : i + 2 * h]
+            b2 = buf[i + 2 * h : i + 3 * h]
+            b3 = buf[i + 3 * h : i + 4 * h]
+            for j in range(h):
+                a0 = b0[j]
+                a1 = b1[j]
+                a2 = b2[j]
+                a3 = b3[j]
                 s01 = a0 + a1
                 d01 = a0 - a1
                 s23 = a2 + a3
                 d23 = a2 - a3
-                buf[j] = s01 + s23
-                buf[j + h] = d01 + d23
-                buf[j + h2] = s01 - s23
-                buf[j + h3] = d01 - d23
+                b0[j] = s01 + s23
+                b1[j] = d01 + d23
+                b2[j] = s01 - s23
+                b3[j] = d01 - d23
         h *= 4
-    if h < n:
+    if h < N:
+        b0 = buf[:h]
+        b1 = buf[h : 2 * h]
         for j in range(h):
-            a = buf[j]
-            b = buf[j + h]
-            buf[j] = a + b
-            buf[j + h] = a - b
+            a = b0[j]
+            b = b1[j]
+            b0[j] = a + b
+            b1[j] = a - b
 
 
 @njit(cache=True, nogil=True)
-def _wht_block(buf, n, w):
-    """Unnormalised natural-order WHT along axis 0 of ``buf[:n, :w]`` in place (radix 4)."""
-    h = 1
+def _stages_blk(buf, n, w, h):
+    """Natural-order WHT stages of row stride ``h, 4h, ...`` along axis 0 of ``buf[:n, :w]``."""
     while 4 * h <= n:
-        h2 = 2 * h
-        h3 = 3 * h
         for i in range(0, n, 4 * h):
             for j in range(i, i + h):
                 r0 = buf[j]
                 r1 = buf[j + h]
-                r2 = buf[j + h2]
-                r3 = buf[j + h3]
+                r2 = buf[j + 2 * h]
+                r3 = buf[j + 3 * h]
                 for c in range(w):
                     a0 = r0[c]
                     a1 = r1[c]
@@ -79,33 +83,59 @@ def _wht_block(buf, n, w):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def fwht_rows(src, dst, perm, scale, nchunks):
-    """Transform every row of the 2-D C arrays ``src`` -> ``dst`` (may be the same array).
+def fwht_rows(src, dst, perm, scale, e, nchunks):
+    """Transform every row of the real 2-D C arrays ``src`` -> ``dst`` (may be the same).
 
-    ``dst[r, k] = scale * WHT(src[r])[perm[k]]`` with the natural-order WHT.
+    A row holds ``n = N // e`` elements of ``e`` reals; element ``k`` of the output row is
+    ``scale * WHT(row)[perm[k]]`` with the unnormalised natural-order WHT.
     """
-    m, n = src.shape
+    m, N = src.shape
+    n = N // e
     nchunks = max(1, min(nchunks, m))
     for t in prange(nchunks):
-        buf = np.empty(n, dtype=src.dtype)
+        buf = np.empty(N, dtype=src.dtype)
         lo = t * m // nchunks
         hi = (t + 1) * m // nchunks
         for r in range(lo, hi):
             s = src[r]
-            for k in range(n):
-                buf[k] = s[k]
-            _wht_vec(buf, n)
+            if n >= 4:
+                # first radix-4 stage (element strides 1 and 2) fused into the load
+                for g in range(0, N, 4 * e):
+                    for c in range(g, g + e):
+                        a0 = s[c]
+                        a1 = s[c + e]
+                        a2 = s[c + 2 * e]
+                        a3 = s[c + 3 * e]
+                        s01 = a0 + a1
+                        d01 = a0 - a1
+                        s23 = a2 + a3
+                        d23 = a2 - a3
+                        buf[c] = s01 + s23
+                        buf[c + e] = d01 + d23
+                        buf[c + 2 * e] = s01 - s23
+                        buf[c + 3 * e] = d01 - d23
+                _stages_vec(buf, N, 4 * e)
+            else:
+                for k in range(N):
+                    buf[k] = s[k]
+                _stages_vec(buf, N, e)
             d = dst[r]
-            for k in range(n):
-                d[k] = buf[perm[k]] * scale
+            if e == 1:
+                for k in range(n):
+                    d[k] = buf[perm[k]] * scale
+            else:
+                for k in range(n):
+                    pk = 2 * perm[k]
+                    d[2 * k] = buf[pk] * scale
+                    d[2 * k + 1] = buf[pk + 1] * scale
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def fwht_cols(src, dst, perm, scale, block, nchunks):
-    """Transform axis 1 of the 3-D C arrays ``src`` -> ``dst`` (may be the same array).
+    """Transform axis 1 of the real 3-D C arrays ``src`` -> ``dst`` (may be the same).
 
-    Works on blocks of ``block`` adjacent positions of the last axis at a time so that
-    each block's whole transform stays in cache.
+    Works on blocks of ``block`` adjacent reals of the last axis at a time, so each
+    block's whole transform stays in cache; ``dst[i, k] = scale * WHT(src[i])[perm[k]]``.
     """
     p, n, q = src.shape
     nb = (q + block - 1) // block
@@ -120,15 +150,40 @@ def fwht_cols(src, dst, perm, scale, block, nchunks):
             c0 = (task - i * nb) * block
             w = min(block, q - c0)
             s = src[i]
-            for k in range(n):
-                sk = s[k]
-                bk = buf[k]
-                for c in range(w):
-                    bk[c] = sk[c0 + c]
-            _wht_block(buf, n, w)
+            if n >= 4:
+                for k in range(0, n, 4):
+                    s0 = s[k, c0 : c0 + w]
+                    s1 = s[k + 1, c0 : c0 + w]
+                    s2 = s[k + 2, c0 : c0 + w]
+                    s3 = s[k + 3, c0 : c0 + w]
+                    b0 = buf[k]
+                    b1 = buf[k + 1]
+                    b2 = buf[k + 2]
+                    b3 = buf[k + 3]
+                    for c in range(w):
+                        a0 = s0[c]
+                        a1 = s1[c]
+                        a2 = s2[c]
+                        a3 = s3[c]
+                        s01 = a0 + a1
+                        d01 = a0 - a1
+                        s23 = a2 + a3
+                        d23 = a2 - a3
+                        b0[c] = s01 + s23
+                        b1[c] = d01 + d23
+                        b2[c] = s01 - s23
+                        b3[c] = d01 - d23
+                _stages_blk(buf, n, w, 4)
+            else:
+                for k in range(n):
+                    sk = s[k, c0 : c0 + w]
+                    bk = buf[k]
+                    for c in range(w):
+                        bk[c] = sk[c]
+                _stages_blk(buf, n, w, 1)
             d = dst[i]
             for k in range(n):
-                dk = d[k]
+                dk = d[k, c0 : c0 + w]
                 bk = buf[perm[k]]
                 for c in range(w):
-                    dk[c0 + c] = bk[c] * scale
+                    dk[c] = bk[c] * scale
