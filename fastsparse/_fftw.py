@@ -137,6 +137,8 @@ class TwoPlans:
             self.z, self.a, axes=(0, 1), direction="FFTW_BACKWARD", flags=flags, threads=threads
         )
         self.z[...] = 0
+        self.b_flat = self.b.reshape(-1)
+        self.z_flat = self.z.reshape(-1)
         self.in_align = self.fwd.input_alignment
         self.out_align = self.inv.output_alignment
         if planner != "FFTW_ESTIMATE":

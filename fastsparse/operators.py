@@ -286,28 +286,50 @@ def _check_shape2(shape, name: str = "shape") -> tuple[int, int]:
     return n1, n2
 
 
-class _PerThread:
-    """Mixin: per-thread state (FFTW plans, scratch buffers) that pickling drops."""
+class _Pool:
+    """Reusable working state (FFTW plans, buffers), one item per concurrent caller.
 
-    def _thread_cache(self) -> dict:
-        cache = getattr(self._local, "cache", None)
-        if cache is None:
-            cache = self._local.cache = {}
-        return cache
+    A call takes an item for its key, or makes one when all are in use, and gives it
+    back; so threads never share an item, and the number of items is the largest number
+    of simultaneous calls, not the number of threads that ever called.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._free: dict[tuple, list] = {}
+        self.created = 0
+
+    def take(self, key, make):
+        with self._lock:
+            items = self._free.get(key)
+            if items:
+                return items.pop()
+        item = make()
+        with self._lock:
+            self.created += 1
+        return item
+
+    def give(self, key, item) -> None:
+        with self._lock:
+            self._free.setdefault(key, []).append(item)
+
+
+class _Pooled:
+    """Mixin: an operator with a ``_pool``, which pickling drops (plans are rebuilt)."""
+
+    _pool: _Pool
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state.pop("_local", None)
-        state.pop("_count_lock", None)
+        state.pop("_pool", None)
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._local = threading.local()
-        self._count_lock = threading.Lock()
+        self._pool = _Pool()
 
 
-class SubsampledFourier(_PerThread, LinearOperator):
+class SubsampledFourier(_Pooled, LinearOperator):
     """Subsampled unitary 2-D discrete Fourier transform, on FFTW plans.
 
     ``forward(x) = fftshift(fft2(x, norm="ortho"))[mask]``: the ``mask.sum()`` samples,
@@ -342,8 +364,8 @@ class SubsampledFourier(_PerThread, LinearOperator):
 
     Notes
     -----
-    Each thread calling the operator gets its own plans and buffers, so one operator
-    can be used from several threads at once.
+    Calls running at the same time (from several threads) each get their own plans and
+    buffers, so one operator can be shared by threads; plans are kept for reuse.
 
     Examples
     --------
@@ -383,40 +405,48 @@ class SubsampledFourier(_PerThread, LinearOperator):
         self._idx.flags.writeable = False
         s = 1.0 / np.sqrt(float(n1) * float(n2))
         self._scale = {np.dtype(c): _precision_scalar(s, c) for c in (np.complex64, np.complex128)}
-        self._local = threading.local()
-        self._count_lock = threading.Lock()
-        self._plans_built = 0
+        self._pool = _Pool()
 
-    def _plans(self, cdt: np.dtype):
+    @property
+    def _plans_built(self) -> int:
+        """Number of plan pairs built so far (one per precision, thread count, caller)."""
+        return self._pool.created
+
+    def _key(self, cdt: np.dtype) -> tuple:
         k = get_num_threads()
-        if self.threads is not None:
-            k = self.threads
-        cache = self._thread_cache()
-        key = (cdt.char, k)
-        plans = cache.get(key)
-        if plans is None:
-            from ._fftw import TwoPlans
+        return (cdt.char, k if self.threads is None else self.threads)
 
-            plans = cache[key] = TwoPlans(self.in_shape, cdt, k, self.planner)
-            with self._count_lock:
-                self._plans_built += 1
-        return plans
+    def _make_plans(self, key):
+        from ._fftw import TwoPlans
+
+        return lambda: TwoPlans(self.in_shape, np.dtype(key[0]), key[1], self.planner)
 
     def _forward(self, x, out):
         from .kernels.fourier import gather
 
         cdt = complex_dtype(x.dtype)
-        plans = self._plans(cdt)
-        spec = plans.forward_from(x) if x.dtype == cdt else plans.forward_cast(x)
-        gather(spec.reshape(-1), self._idx, self._scale[cdt], out)
+        key = self._key(cdt)
+        plans = self._pool.take(key, self._make_plans(key))
+        try:
+            if x.dtype == cdt:
+                plans.forward_from(x)  # FFTW straight from x when aligned
+            else:
+                plans.forward_cast(x)
+            gather(plans.b_flat, self._idx, self._scale[cdt], out)
+        finally:
+            self._pool.give(key, plans)
 
     def _adjoint(self, y, out):
         from .kernels.fourier import scatter
 
         cdt = complex_dtype(y.dtype)
-        plans = self._plans(cdt)
-        scatter(y, self._idx, self._scale[cdt], plans.z.reshape(-1))
-        plans.inverse_into(out)
+        key = self._key(cdt)
+        plans = self._pool.take(key, self._make_plans(key))
+        try:
+            scatter(y, self._idx, self._scale[cdt], plans.z_flat)
+            plans.inverse_into(out)
+        finally:
+            self._pool.give(key, plans)
 
     def __repr__(self) -> str:
         return f"SubsampledFourier(shape={self.in_shape}, samples={self.out_shape[0]})"
@@ -498,7 +528,7 @@ def _walsh_rows(n: int, order: str) -> np.ndarray:
     return rev
 
 
-class SubsampledWalsh(_PerThread, LinearOperator):
+class SubsampledWalsh(_Pooled, LinearOperator):
     """Subsampled orthonormal 2-D Walsh-Hadamard transform.
 
     ``forward(x) = fwht(x, order=order)[mask]``: the ``mask.sum()`` samples in C order
@@ -551,34 +581,36 @@ class SubsampledWalsh(_PerThread, LinearOperator):
         self.dtype = np.dtype(np.float64)
         self._idx = _flat_index(_walsh_rows(n1, order)[rows], _walsh_rows(n2, order)[cols], n2)
         self._idx.flags.writeable = False
-        self._local = threading.local()
-        self._count_lock = threading.Lock()
+        self._pool = _Pool()
 
-    def _buffer(self, kind: str, dtype: np.dtype) -> np.ndarray:
-        cache = self._thread_cache()
-        key = (kind, dtype.char)
-        buf = cache.get(key)
-        if buf is None:
-            # np.zeros: the adjoint's buffer must stay zero outside the samples
-            buf = cache[key] = np.zeros(self.in_shape, dtype)
-        return buf
+    def _new_buffer(self, dtype: np.dtype):
+        # zeros: the adjoint's buffer must stay zero outside the samples
+        return lambda: np.zeros(self.in_shape, dtype)
 
     def _forward(self, x, out):
         from .kernels.fourier import gather
         from .transforms import _fwht_into
 
-        buf = self._buffer("f", x.dtype)
-        _fwht_into(x, buf, (0, 1), "natural")
-        gather(buf.reshape(-1), self._idx, _precision_scalar(1.0, x.dtype), out)
+        key = ("f", x.dtype.char)
+        buf = self._pool.take(key, self._new_buffer(x.dtype))
+        try:
+            _fwht_into(x, buf, (0, 1), "natural")
+            gather(buf.reshape(-1), self._idx, _precision_scalar(1.0, x.dtype), out)
+        finally:
+            self._pool.give(key, buf)
 
     def _adjoint(self, y, out):
         from .kernels.fourier import scatter
         from .transforms import _fwht_into
 
-        buf = self._buffer("z", y.dtype)
-        scatter(y, self._idx, _precision_scalar(1.0, y.dtype), buf.reshape(-1))
-        # reads buf once and works in out, so buf keeps its zeros for the next call
-        _fwht_into(buf, out, (0, 1), "natural")
+        key = ("z", y.dtype.char)
+        buf = self._pool.take(key, self._new_buffer(y.dtype))
+        try:
+            scatter(y, self._idx, _precision_scalar(1.0, y.dtype), buf.reshape(-1))
+            # reads buf once and works in out, so buf keeps its zeros for the next call
+            _fwht_into(buf, out, (0, 1), "natural")
+        finally:
+            self._pool.give(key, buf)
 
     def __repr__(self) -> str:
         return (

@@ -242,11 +242,29 @@ def test_fourier_concurrent_threads(rng):
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         results = list(pool.map(work, xs))
+    assert 1 <= A._plans_built <= 4  # at most one plan pair per simultaneous call
     for x, r in zip(xs, results, strict=True):
         ref = np.fft.ifft2(
             np.fft.ifftshift(np.where(mask, np.fft.fftshift(np.fft.fft2(x)), 0)),
         )
         np.testing.assert_allclose(r, ref, atol=1e-12)
+
+
+def test_fourier_plans_shared_by_threads_in_turn(rng):
+    """Threads that call one after the other reuse the same plans."""
+    import threading
+
+    mask = random_mask((16, 16), rng)
+    A = SubsampledFourier(mask, threads=1, planner="estimate")
+    x = random_array((16, 16), np.complex128, rng)
+    results = []
+    for _ in range(3):
+        t = threading.Thread(target=lambda: results.append(A.adjoint(A.forward(x))))
+        t.start()
+        t.join()
+    assert A._plans_built == 1
+    for r in results:
+        np.testing.assert_array_equal(r, results[0])
 
 
 def test_fourier_pickles(rng):
