@@ -145,8 +145,12 @@ class TwoPlans:
             save_wisdom()
 
     def forward_from(self, x: np.ndarray) -> np.ndarray:
-        """Unnormalised DFT of ``x`` (complex, plan precision, C-contiguous) into ``b``."""
-        if x.ctypes.data % self.in_align == 0:
+        """Unnormalised DFT of ``x`` (complex, plan precision) into ``b``.
+
+        FFTW reads ``x`` in place when it is C-contiguous and aligned like the plan's
+        input; otherwise ``x`` is first copied into ``a``.
+        """
+        if x.flags.c_contiguous and x.ctypes.data % self.in_align == 0:
             self.fwd.update_arrays(x, self.b)
             try:
                 self.fwd.execute()
@@ -165,7 +169,7 @@ class TwoPlans:
 
     def inverse_into(self, out: np.ndarray) -> None:
         """Unnormalised inverse DFT of ``z`` into ``out`` (complex, plan precision)."""
-        if out.ctypes.data % self.out_align == 0:
+        if out.flags.c_contiguous and out.ctypes.data % self.out_align == 0:
             self.inv.update_arrays(self.z, out)
             try:
                 self.inv.execute()
