@@ -146,31 +146,37 @@ def fista_prox(z, g, w, step2, thresh, xn, x):
     """xn = S_{thresh w}(z - step2 g) (a forward-backward step at z).
 
     Returns (sum w|z|, max |g_i|/w_i, Re<z - xn, xn - x>) in float64: the l1 part of
-    F(z), the dual feasibility scale at z and the gradient-restart test.
+    F(z), the dual feasibility scale at z and the gradient-restart test. Moduli use
+    ``sqrt(re^2 + im^2)`` (not ``hypot``, several times slower in this loop).
     """
     l1 = 0.0
-    gmax = 0.0
+    gmax2 = 0.0
     ip = 0.0
     for i in range(z.size):
         zi = z[i]
         wi = w[i]
         gi = g[i]
         v = zi - step2 * gi
-        a = abs(v)
+        a = np.sqrt(v.real * v.real + v.imag * v.imag)
         t = thresh * wi
         if a > t:
             xi = v - (t / a) * v
         else:
             xi = v - v
         xn[i] = xi
-        l1 += np.float64(wi) * np.float64(abs(zi))
-        ga = np.float64(abs(gi)) / np.float64(wi)
-        if ga > gmax:
-            gmax = ga
+        zr = np.float64(zi.real)
+        zim = np.float64(zi.imag)
+        l1 += np.float64(wi) * np.sqrt(zr * zr + zim * zim)
+        gr = np.float64(gi.real)
+        gim = np.float64(gi.imag)
+        wd = np.float64(wi)
+        ga2 = (gr * gr + gim * gim) / (wd * wd)
+        if ga2 > gmax2:
+            gmax2 = ga2
         d1 = zi - xi
         d2 = xi - x[i]
         ip += np.float64(d1.real) * np.float64(d2.real) + np.float64(d1.imag) * np.float64(d2.imag)
-    return l1, gmax, ip
+    return l1, np.sqrt(gmax2), ip
 
 
 @njit(cache=True, nogil=True)
