@@ -370,9 +370,9 @@ def firenet(A, y, **kwargs) -> Result:
     >>> from fastsparse import firenet
     >>> from fastsparse.operators import Matrix
     >>> M = np.eye(3)
-    >>> r = firenet(Matrix(M), np.array([2.0, 0.0, 0.0]), lam=0.1, restarts=10, inner=10)
+    >>> r = firenet(Matrix(M), np.array([2.0, 0.0, 0.0]), lam=0.1, restarts=20, inner=10)
     >>> r.stop_reason, r.iterations
-    ('schedule', 100)
+    ('schedule', 200)
     >>> bool(abs(r.x[0] - 2.0) < 1e-6) and bool(r.certificate["gap"] < 1e-6)
     True
     """
