@@ -450,6 +450,16 @@ def das(shape, fraction, kind="fourier", seed=None, *, sparsity=None, vanishing_
 # ----------------------------------------------------------------------------- others
 
 
+@functools.lru_cache(maxsize=2)
+def _log_radial(shape: tuple[int, int], kind: str) -> np.ndarray:
+    """``log(1 + w1**2 + w2**2)`` over the grid, flattened, read-only (cached: reused)."""
+    w1 = _frequencies(shape[0], kind)
+    w2 = _frequencies(shape[1], kind)
+    out = np.log1p(w1[:, None] ** 2 + w2[None, :] ** 2).ravel()
+    out.setflags(write=False)
+    return out
+
+
 def power_law(shape, fraction, decay=2.0, seed=None, *, kind="fourier"):
     """Variable-density mask with ``P(omega) ~ (1 + omega_1**2 + omega_2**2) ** -decay``.
 
@@ -493,10 +503,8 @@ def power_law(shape, fraction, decay=2.0, seed=None, *, kind="fourier"):
     alpha = check_real(decay, "decay", nonnegative=True)
     kind = _check_kind(kind)
     rng = _rng(seed)
-    w1 = _frequencies(shape[0], kind)
-    w2 = _frequencies(shape[1], kind)
+    logw = _log_radial(shape, kind)
     # log key = log(E) - log(w) = log(E) + alpha * log(1 + w1^2 + w2^2)
-    logw = np.log1p(w1[:, None] ** 2 + w2[None, :] ** 2).ravel()
     keys = np.log(rng.standard_exponential(logw.size))
     keys += alpha * logw
     keys[np.ravel_multi_index(_centre(shape, kind), shape)] = -np.inf

@@ -49,3 +49,13 @@ class Images:
 
     def time_image(self, n, name):
         data.load(name, n)
+
+
+class Yardstick:
+    """A random permutation of all N*N indices: the cost of touching every point once."""
+
+    params = [512, 2048]
+    param_names = ["n"]
+
+    def time_permutation(self, n):
+        np.random.default_rng(0).permutation(n * n)
