@@ -1,0 +1,84 @@
+"""``fastsparse stability``: the stability report, the unstable-reconstructor demo and a plot."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``fastsparse stability``."""
+    p.add_argument("--n", type=int, default=128, help="phantom side (default 128)")
+    p.add_argument("--fraction", type=float, default=0.25, help="sampling fraction (0.25)")
+    p.add_argument("--mask", choices=["das", "uniform"], default="das", help="sampling pattern")
+    p.add_argument("--restarts", type=int, default=5, help="FIRENET restarts n (5)")
+    p.add_argument("--inner", type=int, default=5, help="FIRENET inner iterations p (5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of mask and perturbations")
+    p.add_argument(
+        "--demo", action="store_true", help="attack an unstable learned reconstructor instead"
+    )
+    p.add_argument("--steps", type=int, default=60, help="attack steps in --demo (60)")
+    p.add_argument("--plot", metavar="PNG", help="also write a plot of the report (matplotlib)")
+
+
+def _plot(rep, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 3, figsize=(13, 4))
+    b = rep["bits"]
+    ax[0].semilogy([r[0] for r in b], [r[1] for r in b], "o-", label="nearest")
+    ax[0].semilogy([r[0] for r in b], [r[2] for r in b], "s-", label="stochastic")
+    ax[0].semilogy([r[0] for r in b], [r[3] for r in b], "k--", label="2^-b ||out||")
+    ax[0].set_xlabel("mantissa bits b")
+    ax[0].set_ylabel("output error")
+    e = rep["layer_error"]
+    ax[1].loglog([r[0] for r in e], [r[1] for r in e], "o-", label="random")
+    ax[1].loglog([r[0] for r in e], [r[2] for r in e], "s-", label="worst")
+    ax[1].loglog([r[0] for r in e], [r[3] for r in e], "k--", label="n p eta")
+    ax[1].set_xlabel("per-layer error eta")
+    s = rep["input"]
+    ax[2].loglog([r[0] for r in s], [r[1] for r in s], "o-", label="y_n")
+    ax[2].loglog([r[0] for r in s], [r[2] for r in s], "s-", label="A_n")
+    ax[2].loglog([r[0] for r in s], [r[0] for r in s], "k--", label="size")
+    ax[2].set_xlabel("input perturbation size")
+    for a in ax:
+        a.legend()
+        a.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=d)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format="png", dpi=100)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the report (or run the demo)."""
+    from ._report import demo_unstable, format_report, stability_report
+
+    if args.demo:
+        demo_unstable(
+            n=32 if args.n == 128 else args.n, fraction=args.fraction, steps=args.steps,
+            seed=args.seed,
+        )
+        return 0
+    rep = stability_report(
+        args.n, fraction=args.fraction, mask=args.mask, restarts=args.restarts,
+        inner=args.inner, seed=args.seed,
+    )
+    print(format_report(rep))
+    if args.plot:
+        _plot(rep, args.plot)
+        print(f"plot written to {args.plot}")
+    return 0

@@ -1,0 +1,214 @@
+"""Stability report: FIRENET's output error against precision, per-layer error and input perturbation."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_int, check_real
+from ._arithmetic import Arithmetic
+from ._perturb import perturb
+
+__all__ = ["demo_unstable", "format_report", "stability_report"]
+
+
+def _setup(n, fraction, mask, seed, lam, restarts, inner):
+    from ..data import phantom
+    from ..operators import Haar, SubsampledFourier
+    from ..sampling import das, uniform
+    from ..solvers import FIRENET
+
+    if mask == "das":
+        M = das((n, n), fraction, seed=seed)
+    elif mask == "uniform":
+        M = uniform((n, n), fraction, seed=seed)
+    else:
+        raise ValueError(f"mask must be 'das' or 'uniform', got {mask!r}")
+    F = SubsampledFourier(M, planner="FFTW_ESTIMATE")
+    H = Haar((n, n))
+    A = F @ H.H
+    x = phantom(n)
+    y = F.forward(x.astype(np.complex128))
+    step = 1.0 / max(1.0, float(A.norm()))  # tau = sigma = 1 (SPEC) unless ||A|| rounds above 1
+    net_args = dict(lam=lam, restarts=restarts, inner=inner, delta=1e-9, tau=step, sigma=step)
+    return A, H, x, y, FIRENET, net_args
+
+
+def stability_report(
+    n=128,
+    *,
+    fraction=0.25,
+    mask="das",
+    restarts=5,
+    inner=5,
+    lam=2.5e-4,
+    bits=(8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52),
+    layer_errors=(1e-8, 1e-6, 1e-4, 1e-2),
+    sizes=(1e-8, 1e-6, 1e-4, 1e-2),
+    seed=0,
+) -> dict[str, Any]:
+    """FIRENET's output error under inexact arithmetic and inexact input.
+
+    Setup: modified Shepp-Logan phantom ``n x n``, ``fraction`` DAS (or uniform) Fourier
+    samples, ``A = SubsampledFourier(mask) @ Haar.H``, FIRENET fixed schedule with ``restarts``
+    x ``inner`` layers, ``tau = sigma = 1``, ``delta = 1e-9``, ``eps0 = ||y||``, unit weights.
+    All errors are Euclidean norms of coefficient differences (= image differences, Haar is
+    orthonormal) against the network's output in exact (float64, unperturbed) arithmetic.
+
+    Returns
+    -------
+    dict
+        ``"bits"``: rows ``(bits, error_nearest, error_stochastic, 2^-bits * ||out||)``;
+        ``"layer_error"``: rows ``(eta, error_random, error_worst, n p eta)``;
+        ``"input"``: rows ``(size, change for y_n, change for A_n)``;
+        plus ``"setup"`` (parameters, ``||out||``, ``e^-n eps0``, reference error, seconds).
+    """
+    n = check_int(n, "n", minimum=8)
+    fraction = check_real(fraction, "fraction", positive=True, maximum=1.0)
+    restarts = check_int(restarts, "restarts", minimum=1)
+    inner = check_int(inner, "inner", minimum=1)
+    lam = check_real(lam, "lam", positive=True)
+    t0 = time.perf_counter()
+    A, H, x, y, FIRENET, kw = _setup(n, fraction, mask, seed, lam, restarts, inner)
+    exact = FIRENET(A, **kw)(y)
+    nrm = float(np.linalg.norm(exact))
+    img_err = float(np.linalg.norm(H.adjoint(exact).real - x) / np.linalg.norm(x))
+
+    def err(ar=None, AA=None, yy=None):
+        op = A if AA is None else AA
+        kwo = dict(kw)
+        if AA is not None:  # steps for the perturbed operator's own norm
+            kwo["tau"] = kwo["sigma"] = 1.0 / max(1.0, float(AA.norm()))
+        out = FIRENET(op, arithmetic=ar, **kwo)(y if yy is None else yy)
+        return float(np.linalg.norm(out - exact))
+
+    rows_bits = []
+    for b in bits:
+        rows_bits.append(
+            (
+                int(b),
+                err(Arithmetic(bits=b, mode="nearest")),
+                err(Arithmetic(bits=b, mode="stochastic", seed=seed)),
+                2.0 ** (-b) * nrm,
+            )
+        )
+    rows_eta = []
+    for eta in layer_errors:
+        rows_eta.append(
+            (
+                float(eta),
+                err(Arithmetic(layer_error=eta, mode="nearest", seed=seed)),
+                err(Arithmetic(layer_error=eta, mode="worst")),
+                restarts * inner * float(eta),
+            )
+        )
+    rows_in = []
+    for s in sizes:
+        rows_in.append(
+            (
+                float(s),
+                err(yy=perturb(y, s, seed=seed)),
+                err(AA=perturb(A, s, seed=seed)),
+            )
+        )
+    setup = {
+        "n": n,
+        "fraction": fraction,
+        "mask": mask,
+        "restarts": restarts,
+        "inner": inner,
+        "lam": lam,
+        "output_norm": nrm,
+        "eps0": float(np.linalg.norm(y)),
+        "exp_term": math.exp(-restarts) * float(np.linalg.norm(y)),
+        "image_error": img_err,
+        "seconds": time.perf_counter() - t0,
+    }
+    return {"setup": setup, "bits": rows_bits, "layer_error": rows_eta, "input": rows_in}
+
+
+def format_report(rep: dict[str, Any]) -> str:
+    """The report as text tables."""
+    s = rep["setup"]
+    L = [
+        f"FIRENET n={s['restarts']} restarts x p={s['inner']} inner on a {s['n']}x{s['n']} phantom, "
+        f"{s['fraction']:.0%} {s['mask']} Fourier + Haar, lam={s['lam']:g}; relative image error "
+        f"{s['image_error']:.4f}; ||output|| = {s['output_norm']:.4g}; eps0 = ||y|| = "
+        f"{s['eps0']:.4g}, e^-n eps0 = {s['exp_term']:.3g}",
+        "errors = ||output - exact-arithmetic output||_2",
+        "",
+        "precision: round every layer's output (x, v) to b mantissa bits",
+        f"{'bits':>5} {'nearest':>11} {'stochastic':>11} {'2^-b ||out||':>13}",
+    ]
+    for b, e1, e2, ref in rep["bits"]:
+        L.append(f"{b:>5} {e1:>11.3e} {e2:>11.3e} {ref:>13.3e}")
+    L += [
+        "",
+        "per-layer error eta added to (x, v) after each layer (x unscaled)",
+        f"{'eta':>9} {'random':>11} {'worst':>11} {'n*p*eta':>11}",
+    ]
+    for eta, e1, e2, ref in rep["layer_error"]:
+        L.append(f"{eta:>9.1e} {e1:>11.3e} {e2:>11.3e} {ref:>11.3e}")
+    L += [
+        "",
+        "inexact input: ||y_n - y|| = size, ||A_n - A|| = size (rank one)",
+        f"{'size':>9} {'y_n':>11} {'A_n':>11}",
+    ]
+    for sz, e1, e2 in rep["input"]:
+        L.append(f"{sz:>9.1e} {e1:>11.3e} {e2:>11.3e}")
+    L.append(f"({s['seconds']:.1f} s)")
+    return "\n".join(L)
+
+
+def demo_unstable(n=32, *, fraction=0.25, steps=60, seed=0, verbose=True) -> dict[str, Any]:
+    """Attack the unstable learned reconstructor, FIRENET, and FIRENET warm-started at it.
+
+    Returns a dict ``name -> {"error", "attack", "random"}``: mean relative error on 5 test
+    ellipse images, the attack's amplification (perturbation ``||r|| <= 5% ||A x||``) and the
+    amplification of a random perturbation of the same norm.
+    """
+    from ..operators import Haar, SubsampledFourier
+    from ..sampling import das
+    from ..solvers import FIRENET
+    from ._attack import image_network, worst_case_perturbation
+    from ._unstable import StabilisedReconstructor, random_ellipses, train_unstable
+
+    t0 = time.perf_counter()
+    F = SubsampledFourier(das((n, n), fraction, seed=seed), planner="FFTW_ESTIMATE")
+    H = Haar((n, n))
+    f = train_unstable(F, samples=1200, seed=seed)
+    A = F @ H.H
+    step = 0.6 / max(1.0, float(A.norm()))
+    net = FIRENET(A, lam=1e-3, restarts=5, inner=5, tau=step, sigma=step, delta=1e-6)
+    recons = {
+        "unstable (ridge 1e-12)": f,
+        "FIRENET 5x5": image_network(net, H.H, real=True),
+        "unstable + FIRENET (warm start)": StabilisedReconstructor(f, net, H.H),
+    }
+    Xt = random_ellipses(n, 5, seed=1000 + seed)
+    x = Xt[0]
+    y = F.forward(x)
+    rng = np.random.default_rng(seed)
+    out: dict[str, Any] = {}
+    for name, r in recons.items():
+        e = float(np.mean([np.linalg.norm(r(F.forward(z)) - z) / np.linalg.norm(z) for z in Xt]))
+        res = worst_case_perturbation(
+            r, F, x, max_norm=0.05 * float(np.linalg.norm(y)), steps=steps, seed=seed
+        )
+        g = rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape)
+        g *= res.norm / np.linalg.norm(g)
+        eg = F.forward(g)
+        rand = float(np.linalg.norm(r(y + eg) - r(y)) / np.linalg.norm(eg))
+        out[name] = {"error": e, "attack": res.amplification, "random": rand, "steps": res.steps}
+        if verbose:
+            print(
+                f"{name:<34} rel. error {e:7.4f}   attack amplification "
+                f"{res.amplification:10.4g} ({res.steps} steps)   random {rand:8.4g}",
+                flush=True,
+            )
+    if verbose:
+        print(f"({time.perf_counter() - t0:.1f} s)")
+    return out
