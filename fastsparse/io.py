@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,8 @@ def _check_arrays(arrays: dict) -> dict[str, np.ndarray]:
         raise ValueError("arrays: give at least one array as a keyword argument")
     out = {}
     for key, value in arrays.items():
+        if not key or "/" in key:
+            raise ValueError(f"array names must be non-empty without '/', got {key!r}")
         arr = np.asarray(value)
         if arr.dtype == object:
             raise TypeError(f"{key} must be a numeric array, got dtype object")
@@ -130,8 +133,12 @@ def save(path, **arrays) -> Path:
     h5py: Any = _import_h5py() if suffix in (".h5", ".hdf5") else None
     with _atomic(p) as tmp:
         if suffix == ".npz":
-            with open(tmp, "wb") as fh:
-                np.savez(fh, **data)  # type: ignore[arg-type]
+            # The archive np.savez writes, built here so that any array name works
+            # (np.savez's own keywords, e.g. ``file``, would clash with **arrays).
+            with zipfile.ZipFile(tmp, mode="w", compression=zipfile.ZIP_STORED) as zf:
+                for key, arr in data.items():
+                    with zf.open(key + ".npy", "w", force_zip64=True) as fh:
+                        np.lib.format.write_array(fh, arr, allow_pickle=False)
         elif suffix == ".npy":
             with open(tmp, "wb") as fh:
                 np.save(fh, next(iter(data.values())), allow_pickle=False)
