@@ -130,15 +130,33 @@ def mean_into(src, c, out):
 @njit(cache=True, nogil=True)
 def residual_stats(ax, b, r):
     """r = A x - b; return (||r||^2, Re<r, b>) in float64."""
+    return residual_stats_range(ax, b, r, 0, ax.size)
+
+
+@njit(cache=True, nogil=True)
+def residual_stats_range(ax, b, r, lo, hi):
+    """``residual_stats`` on entries lo..hi."""
     s = 0.0
     d = 0.0
-    for i in range(ax.size):
+    for i in range(lo, hi):
         v = ax[i] - b[i]
         r[i] = v
         bi = b[i]
         s += np.float64(v.real) * np.float64(v.real) + np.float64(v.imag) * np.float64(v.imag)
         d += np.float64(v.real) * np.float64(bi.real) + np.float64(v.imag) * np.float64(bi.imag)
     return s, d
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def residual_stats_step(ax, b, r, nchunks):
+    """Parallel ``residual_stats`` (partial sums per chunk)."""
+    n = ax.size
+    parts = np.zeros((nchunks, 2))
+    for c in prange(nchunks):
+        s, d = residual_stats_range(ax, b, r, c * n // nchunks, (c + 1) * n // nchunks)
+        parts[c, 0] = s
+        parts[c, 1] = d
+    return parts[:, 0].sum(), parts[:, 1].sum()
 
 
 @njit(cache=True, nogil=True)
@@ -149,10 +167,32 @@ def fista_prox(z, g, w, step2, thresh, xn, x):
     F(z), the dual feasibility scale at z and the gradient-restart test. Moduli use
     ``sqrt(re^2 + im^2)`` (not ``hypot``, several times slower in this loop).
     """
+    l1, gmax2, ip = fista_prox_range(z, g, w, step2, thresh, xn, x, 0, z.size)
+    return l1, np.sqrt(gmax2), ip
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def fista_prox_step(z, g, w, step2, thresh, xn, x, nchunks):
+    """Parallel ``fista_prox`` (partial reductions per chunk)."""
+    n = z.size
+    parts = np.zeros((nchunks, 3))
+    for c in prange(nchunks):
+        a, b, d = fista_prox_range(
+            z, g, w, step2, thresh, xn, x, c * n // nchunks, (c + 1) * n // nchunks
+        )
+        parts[c, 0] = a
+        parts[c, 1] = b
+        parts[c, 2] = d
+    return parts[:, 0].sum(), np.sqrt(parts[:, 1].max()), parts[:, 2].sum()
+
+
+@njit(cache=True, nogil=True)
+def fista_prox_range(z, g, w, step2, thresh, xn, x, lo, hi):
+    """``fista_prox`` on entries lo..hi; returns max |g_i|^2 / w_i^2 (not its root)."""
     l1 = 0.0
     gmax2 = 0.0
     ip = 0.0
-    for i in range(z.size):
+    for i in range(lo, hi):
         zi = z[i]
         wi = w[i]
         gi = g[i]
@@ -176,12 +216,26 @@ def fista_prox(z, g, w, step2, thresh, xn, x):
         d1 = zi - xi
         d2 = xi - x[i]
         ip += np.float64(d1.real) * np.float64(d2.real) + np.float64(d1.imag) * np.float64(d2.imag)
-    return l1, np.sqrt(gmax2), ip
+    return l1, gmax2, ip
 
 
 @njit(cache=True, nogil=True)
 def extrapolate(xn, x, beta, z):
     """z = xn + beta (xn - x) (used on primal vectors and on their images under A)."""
-    for i in range(xn.size):
+    extrapolate_range(xn, x, beta, z, 0, xn.size)
+
+
+@njit(cache=True, nogil=True)
+def extrapolate_range(xn, x, beta, z, lo, hi):
+    """``extrapolate`` on entries lo..hi."""
+    for i in range(lo, hi):
         a = xn[i]
         z[i] = a + beta * (a - x[i])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def extrapolate_step(xn, x, beta, z, nchunks):
+    """Parallel ``extrapolate``."""
+    n = xn.size
+    for c in prange(nchunks):
+        extrapolate_range(xn, x, beta, z, c * n // nchunks, (c + 1) * n // nchunks)

@@ -163,3 +163,25 @@ def test_bad_parameters(kwargs, name):
 def test_operator_type_checked():
     with pytest.raises(TypeError, match="A"):
         lasso(np.ones((3, 3)), np.ones(3), lam=1.0)
+
+
+@pytest.mark.slow
+def test_parallel_passes_match_serial(rng):
+    """Above the parallel threshold (2 threads) the chunked passes give the serial result."""
+    fastsparse = pytest.importorskip("fastsparse")
+    from fastsparse.bench import threads
+    from fastsparse.operators import Haar, SubsampledFourier
+
+    if fastsparse._threads._max_threads() < 2:
+        pytest.skip("needs 2 threads")
+    n = 256
+    mask = rng.random((n, n)) < 0.25
+    A = SubsampledFourier(mask) @ Haar((n, n)).H
+    x = rng.standard_normal((n, n)) * (rng.random((n, n)) < 0.05)
+    y = A.forward(x)
+    out = {}
+    for k in (1, 2):
+        with threads(k):
+            out[k] = lasso(A, y, lam=1e-3, max_iterations=15, tol=0.0)
+    np.testing.assert_allclose(out[2].x, out[1].x, rtol=0, atol=1e-12 * np.abs(out[1].x).max())
+    assert out[2].certificate["objective"] == pytest.approx(out[1].certificate["objective"])

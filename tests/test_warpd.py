@@ -285,3 +285,26 @@ def test_operator_type_checked():
         warpd(np.ones((3, 3)), np.ones(3), eps=0.1)
     with pytest.raises(TypeError, match="B"):
         warpd(Matrix(np.ones((3, 3))), np.ones(3), eps=0.1, B=np.eye(3))
+
+
+@pytest.mark.slow
+def test_parallel_passes_match_serial(rng):
+    """Above the parallel threshold (2 threads) the chunked passes give the serial result."""
+    import fastsparse
+    from fastsparse.bench import threads
+    from fastsparse.operators import SubsampledFourier
+
+    if fastsparse._threads._max_threads() < 2:
+        pytest.skip("needs 2 threads")
+    n = 256
+    mask = rng.random((n, n)) < 0.25
+    A = SubsampledFourier(mask) @ Haar((n, n)).H
+    x = rng.standard_normal((n, n)) * (rng.random((n, n)) < 0.05)
+    y = A.forward(x)
+    for B in (None, Gradient((n, n))):
+        out = {}
+        for k in (1, 2):
+            with threads(k):
+                out[k] = warpd(A, y, eps=1e-3, B=B, k=5, restarts=2)
+        atol = 1e-12 * np.abs(out[1].x).max()
+        np.testing.assert_allclose(out[2].x, out[1].x, rtol=0, atol=atol)

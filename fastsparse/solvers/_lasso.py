@@ -16,6 +16,7 @@ from .._threads import get_num_threads
 from .._validation import as_array, check_int, check_real, real_dtype
 from ..kernels import warpd as _k
 from ..operators import LinearOperator
+from ._common import _PARALLEL_MIN
 from ._result import Result
 from ._warpd import _check_operator, _norm_bound, _weights, _work_dtype
 
@@ -124,7 +125,10 @@ def lasso(
             raise ValueError("give step or L_A, not both")
         step = check_real(step, "step", positive=True)
 
-    get_num_threads()
+    nth = get_num_threads()
+    n, m = int(np.prod(in_shape)), int(np.prod(m_shape))
+    par_x = nth > 1 and n >= _PARALLEL_MIN
+    par_u = nth > 1 and m >= _PARALLEL_MIN
     x = np.zeros(in_shape, dt) if x0 is None else x0.copy()
     xn = np.empty(in_shape, dt)
     z = x.copy()
@@ -149,10 +153,16 @@ def lasso(
     it = 0
     entry: dict[str, Any] = {}
     while True:
-        rs, rd = _k.residual_stats(faz, fy, fr)  # r = A z - y
+        if par_u:  # r = A z - y
+            rs, rd = _k.residual_stats_step(faz, fy, fr, nth)
+        else:
+            rs, rd = _k.residual_stats(faz, fy, fr)
         A._adjoint(r, g)
         apps += 1
-        l1, gmax, ip = _k.fista_prox(fz, fg, fw, step2, thresh, fxn, fx)
+        if par_x:
+            l1, gmax, ip = _k.fista_prox_step(fz, fg, fw, step2, thresh, fxn, fx, nth)
+        else:
+            l1, gmax, ip = _k.fista_prox(fz, fg, fw, step2, thresh, fxn, fx)
         objective = lam * l1 + rs
         # dual value at u = -theta r: D = -2 theta Re<r, y> - theta^2 ||r||^2
         if rs > 0:
@@ -192,8 +202,14 @@ def lasso(
         A._forward(xn, axn)
         apps += 1
         b = rdt.type(beta)
-        _k.extrapolate(fxn, fx, b, fz)
-        _k.extrapolate(faxn, fax, b, faz)
+        if par_x:
+            _k.extrapolate_step(fxn, fx, b, fz, nth)
+        else:
+            _k.extrapolate(fxn, fx, b, fz)
+        if par_u:
+            _k.extrapolate_step(faxn, fax, b, faz, nth)
+        else:
+            _k.extrapolate(faxn, fax, b, faz)
         x, xn, fx, fxn = xn, x, fxn, fx
         ax, axn, fax, faxn = axn, ax, faxn, fax
         it += 1
