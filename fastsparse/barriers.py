@@ -61,7 +61,7 @@ PUBLISHED_LISTA = {
 
 @dataclass
 class BarrierProblem:
-    """The exact and perturbed inputs of one row: ``A1``, ``A2`` (= A_n), ``y``, ``c``, ``x_star``."""
+    """Inputs of one row: ``A1`` (exact), ``A2`` (= A_n), ``y``, ``c``, ``x_star``."""
 
     K: int
     n: int
@@ -75,7 +75,7 @@ class BarrierProblem:
 
 
 def barrier_problem(K: int, n: int) -> BarrierProblem:
-    """Build ``A^(1)``, ``A^(2)``, ``y`` exactly as in SPEC section 7 (0-based: ``j = 2`` is index 1).
+    """Build ``A^(1)``, ``A^(2)``, ``y`` exactly as in SPEC section 7 (``j = 2``: 0-based index 1).
 
     ``gamma = sqrt(2)(1 - delta_A) 10^K / (3 lam)``, ``rho = 1 - delta_A``, ``e = 2^(-n-1)``,
     ``t = (e/(gamma lam)) rho^2 / (1 + rho e/(gamma lam))``, ``rho_min = rho - t``;
@@ -126,7 +126,13 @@ def firenet_distance(prob: BarrierProblem, *, restarts=30, inner=50, delta=1e-6)
     L = A.norm()
     step = (1.0 - 1e-4) / L
     net = FIRENET(
-        A, lam=LAM, restarts=restarts, inner=inner, delta=delta, tau=step, sigma=step,
+        A,
+        lam=LAM,
+        restarts=restarts,
+        inner=inner,
+        delta=delta,
+        tau=step,
+        sigma=step,
         eps0=float(np.linalg.norm(prob.y)),
     )
     return float(np.linalg.norm(net(prob.y) - prob.x_star))
@@ -320,8 +326,15 @@ def impossibility_table(
                 ld = float(np.linalg.norm(res(prob.y) - prob.x_star))
                 lv = res.val_error
             row = BarrierRow(
-                k, n, fd, ld, prob.c / math.sqrt(2.0), prob.c * math.sqrt(2.0),
-                PUBLISHED_FIRENET.get((k, n)), PUBLISHED_LISTA.get((k, n)), lv,
+                k,
+                n,
+                fd,
+                ld,
+                prob.c / math.sqrt(2.0),
+                prob.c * math.sqrt(2.0),
+                PUBLISHED_FIRENET.get((k, n)),
+                PUBLISHED_LISTA.get((k, n)),
+                lv,
             )
             rows.append(row)
             if verbose:
@@ -377,8 +390,12 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     print(format_rows([], header=True), flush=True)
     impossibility_table(
-        K=args.K, train_sizes=args.n, seed=args.seed, epochs=args.epochs,
-        lista=not args.no_lista, verbose=True,
+        K=args.K,
+        train_sizes=args.n,
+        seed=args.seed,
+        epochs=args.epochs,
+        lista=not args.no_lista,
+        verbose=True,
     )
     print()
     print(_EXPLANATION)

@@ -1,4 +1,4 @@
-"""Stability tools: mantissa rounding, Arithmetic, perturbations, attacks, unstable reconstructor."""
+"""Stability: mantissa rounding, Arithmetic, perturbations, attacks, unstable reconstructor."""
 
 import numpy as np
 import pytest
@@ -164,7 +164,10 @@ def test_firenet_error_shrinks_like_two_to_minus_b(rng):
     kw = dict(lam=1e-2, restarts=4, inner=5, tau=0.99, sigma=0.99)
     exact = FIRENET(A, **kw)(y)
     bits = np.arange(10, 41, 5)
-    errs = [np.linalg.norm(FIRENET(A, arithmetic=Arithmetic(bits=int(b)), **kw)(y) - exact) for b in bits]
+    errs = [
+        np.linalg.norm(FIRENET(A, arithmetic=Arithmetic(bits=int(b)), **kw)(y) - exact)
+        for b in bits
+    ]
     slope = np.polyfit(bits, np.log2(errs), 1)[0]
     assert -1.25 < slope < -0.8, (slope, errs)
 

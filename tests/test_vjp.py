@@ -67,7 +67,9 @@ def test_vjp_warm_start_cotangent(cplx, rng):
 
 def test_vjp_fourier_haar(rng):
     A, y = _fourier_haar_problem(rng)
-    net = FIRENET(A, lam=1e-2, restarts=3, inner=3, tau=0.99, sigma=0.99, eps0=float(np.linalg.norm(y)))
+    net = FIRENET(
+        A, lam=1e-2, restarts=3, inner=3, tau=0.99, sigma=0.99, eps0=float(np.linalg.norm(y))
+    )
     _fd_check(net, y, True, rng, directions=2)
 
 

@@ -69,13 +69,19 @@ def run(args: argparse.Namespace) -> int:
 
     if args.demo:
         demo_unstable(
-            n=32 if args.n == 128 else args.n, fraction=args.fraction, steps=args.steps,
+            n=32 if args.n == 128 else args.n,
+            fraction=args.fraction,
+            steps=args.steps,
             seed=args.seed,
         )
         return 0
     rep = stability_report(
-        args.n, fraction=args.fraction, mask=args.mask, restarts=args.restarts,
-        inner=args.inner, seed=args.seed,
+        args.n,
+        fraction=args.fraction,
+        mask=args.mask,
+        restarts=args.restarts,
+        inner=args.inner,
+        seed=args.seed,
     )
     print(format_report(rep))
     if args.plot:

@@ -70,7 +70,7 @@ class RankOnePerturbation(LinearOperator):
         out += c * v
 
     def norm(self, **kwargs) -> float:
-        """Power-iteration estimate of ``||A_n||`` (between ``||A|| - size`` and ``||A|| + size``)."""
+        """Power-iteration estimate of ``||A_n||`` (within ``size`` of ``||A||``)."""
         return super().norm(**kwargs)
 
 
@@ -123,9 +123,7 @@ def perturb(A_or_y, size, seed=None):
         dt = complex_dtype(A.dtype) if cplx else result_dtype(A.dtype)
         return RankOnePerturbation(A, u.astype(dt), v.astype(dt), size)
     if isinstance(A_or_y, (str, bytes)) or A_or_y is None:
-        raise TypeError(
-            f"A_or_y must be an array or a LinearOperator, got {type(A_or_y).__name__}"
-        )
+        raise TypeError(f"A_or_y must be an array or a LinearOperator, got {type(A_or_y).__name__}")
     y = as_array(A_or_y, "A_or_y")
     g = _unit(y.shape, y.dtype.kind == "c", rng)
     return (y + size * g).astype(y.dtype)

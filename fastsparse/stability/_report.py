@@ -1,4 +1,4 @@
-"""Stability report: FIRENET's output error against precision, per-layer error and input perturbation."""
+"""Stability report: FIRENET's output error against precision, per-layer error and input error."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ def format_report(rep: dict[str, Any]) -> str:
     """The report as text tables."""
     s = rep["setup"]
     L = [
-        f"FIRENET n={s['restarts']} restarts x p={s['inner']} inner on a {s['n']}x{s['n']} phantom, "
+        f"FIRENET n={s['restarts']} restarts x p={s['inner']} inner, {s['n']}x{s['n']} phantom, "
         f"{s['fraction']:.0%} {s['mask']} Fourier + Haar, lam={s['lam']:g}; relative image error "
         f"{s['image_error']:.4f}; ||output|| = {s['output_norm']:.4g}; eps0 = ||y|| = "
         f"{s['eps0']:.4g}, e^-n eps0 = {s['exp_term']:.3g}",
@@ -183,7 +183,7 @@ def demo_unstable(n=32, *, fraction=0.25, steps=60, seed=0, verbose=True) -> dic
     A = F @ H.H
     step = 0.6 / max(1.0, float(A.norm()))
     net = FIRENET(A, lam=1e-3, restarts=5, inner=5, tau=step, sigma=step, delta=1e-6)
-    recons = {
+    recons: dict[str, Any] = {
         "unstable (ridge 1e-12)": f,
         "FIRENET 5x5": image_network(net, H.H, real=True),
         "unstable + FIRENET (warm start)": StabilisedReconstructor(f, net, H.H),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ __all__ = ["firenet_forward", "firenet_vjp"]
 
 @dataclass
 class _Setup:
-    A: object
+    A: Any
     dt: np.dtype
     rdt: np.dtype
     thresh: np.ndarray
