@@ -59,3 +59,21 @@ class Yardstick:
 
     def time_permutation(self, n):
         np.random.default_rng(0).permutation(n * n)
+
+
+if __name__ == "__main__":
+    # Same-run table for the README: python asv_benchmarks/benchmarks/sampling.py
+    from fastsparse.bench import median_time
+
+    print(f"{'N':>5}  {'case':<22}{'median ms':>10}  {'/ permutation':>13}")
+    for n in Masks.params[0]:
+        yard = median_time(lambda n=n: Yardstick().time_permutation(n), repeats=5)
+        cases = [(p, Masks()) for p in Masks.params[1]]
+        for pattern, bench in cases:
+            bench.setup(n, pattern)
+            t = median_time(bench.fn, repeats=5)
+            print(f"{n:5d}  {pattern:<22}{t * 1e3:10.1f}  {t / yard:13.2f}")
+        for name in Images.params[1]:
+            t = median_time(lambda n=n, name=name: Images().time_image(n, name), repeats=5)
+            print(f"{n:5d}  {name:<22}{t * 1e3:10.1f}  {t / yard:13.2f}")
+        print(f"{n:5d}  {'rng.permutation(N*N)':<22}{yard * 1e3:10.1f}  {1.0:13.2f}")
