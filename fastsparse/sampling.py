@@ -56,7 +56,7 @@ def _num_samples(shape: tuple[int, int], fraction) -> int:
     m = int(round(f * size))
     if m < 1:
         raise ValueError(
-            f"fraction={f} of {size} points rounds to 0 samples; fraction must be >= "
+            f"fraction={f} of {size} points rounds to 0 samples; fraction must exceed "
             f"{0.5 / size:.3g} for shape {shape}"
         )
     return m
