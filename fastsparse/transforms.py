@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from . import _threads
-from ._validation import as_array, check_int, out_array, real_dtype
+from ._validation import all_finite, as_array, check_int, out_array, real_dtype
 
 __all__ = ["fwht", "haar", "ihaar", "haar_levels"]
 
@@ -21,6 +21,8 @@ _ORDERS = ("natural", "sequency", "dyadic")
 
 # Bytes of one column block of the column pass (n rows x block columns), kept in L2.
 _BLOCK_BYTES = 1 << 17
+# Haar levels done per pass over memory (strips of 2**_STRIP_LEVELS rows).
+_STRIP_LEVELS = 4
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -134,48 +136,49 @@ def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str
         out[...] = x
 
 
-def _haar_into(x: np.ndarray, levels: int, out: np.ndarray) -> None:
+def _haar_into(x: np.ndarray, levels: int, out: np.ndarray) -> bool:
     """Forward Haar of ``x`` into the distinct array ``out`` (no checks).
 
     1-D ``x`` is one signal; otherwise the last two axes are transformed, leading axes
-    are a batch. ``levels`` is valid for the shape.
+    are a batch. ``levels`` is valid for the shape. Returns whether every entry of ``x``
+    is finite (checked on the fly by the 2-D kernel; callers may ignore it).
     """
+    return _haar_run(x, levels, out, False)
+
+
+def _ihaar_into(c: np.ndarray, levels: int, out: np.ndarray) -> bool:
+    """Inverse Haar of the coefficient array ``c`` into the distinct array ``out``."""
+    return _haar_run(c, levels, out, True)
+
+
+def _haar_run(x: np.ndarray, levels: int, out: np.ndarray, inverse: bool) -> bool:
     if levels == 0:
         out[...] = x
-        return
+        return all_finite(x)
     k = _kernels_haar()
+    rdt = real_dtype(x.dtype).type
     if x.ndim == 1:
         n = x.shape[0]
-        s0 = _scratch(n // 2 + n // 4 + 2, x.dtype)
-        r2 = real_dtype(x.dtype).type(1.0 / math.sqrt(2.0))
-        k.haar1(x, out, s0[: n // 2 + 1], s0[n // 2 + 1 :], levels, r2)
-        return
-    _threads.get_num_threads()
+        s = _scratch(n // 2 + n // 4 + 2, x.dtype)
+        fn = k.ihaar1 if inverse else k.haar1
+        fn(x, out, s[: n // 2 + 1], s[n // 2 + 1 :], levels, rdt(1.0 / math.sqrt(2.0)))
+        return all_finite(x)
+    nthreads = _threads.get_num_threads()
     H, W = x.shape[-2:]
     a = (H // 2) * (W // 2)
     s = _scratch(a + a // 4 + 2, x.dtype)
-    half = real_dtype(x.dtype).type(0.5)
-    k.haar2(x.reshape(-1, H, W), out.reshape(-1, H, W), s[: a + 1], s[a + 1 :], levels, half)
-
-
-def _ihaar_into(c: np.ndarray, levels: int, out: np.ndarray) -> None:
-    """Inverse Haar of the coefficient array ``c`` into the distinct array ``out``."""
-    if levels == 0:
-        out[...] = c
-        return
-    k = _kernels_haar()
-    if c.ndim == 1:
-        n = c.shape[0]
-        s0 = _scratch(n // 2 + n // 4 + 2, c.dtype)
-        r2 = real_dtype(c.dtype).type(1.0 / math.sqrt(2.0))
-        k.ihaar1(c, out, s0[: n // 2 + 1], s0[n // 2 + 1 :], levels, r2)
-        return
-    _threads.get_num_threads()
-    H, W = c.shape[-2:]
-    a = (H // 2) * (W // 2)
-    s = _scratch(a + a // 4 + 2, c.dtype)
-    half = real_dtype(c.dtype).type(0.5)
-    k.ihaar2(c.reshape(-1, H, W), out.reshape(-1, H, W), s[: a + 1], s[a + 1 :], levels, half)
+    fn = k.ihaar2 if inverse else k.haar2
+    acc = fn(
+        x.reshape(-1, H, W),
+        out.reshape(-1, H, W),
+        s[: a + 1],
+        s[a + 1 :],
+        levels,
+        rdt(0.5),
+        _STRIP_LEVELS,
+        nthreads,
+    )
+    return bool(acc == 0)
 
 
 # ------------------------------------------------------------------------------ public
@@ -265,15 +268,17 @@ def _check_levels(levels, shape: tuple[int, ...], name: str) -> int:
     return lv
 
 
-def _haar_common(x, levels, out, name, fn):
-    xa = as_array(x, name)
+def _haar_common(x, levels, out, name, inverse):
+    # finiteness is checked by the kernel while it reads the input (saves a pass)
+    xa = as_array(x, name, finite=False)
     if xa.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension")
     lv = _check_levels(levels, xa.shape, name)
     out = out_array(out, xa.shape, xa.dtype)
     if out is xa or np.shares_memory(out, xa):
         xa = xa.copy()
-    fn(xa, lv, out)
+    if not _haar_run(xa, lv, out, inverse):
+        raise ValueError(f"{name} contains NaN or inf")
     return out
 
 
@@ -320,7 +325,7 @@ def haar(x, levels=None, out=None):
     >>> bool(np.allclose(ihaar(haar(x, levels=1), levels=1), x))
     True
     """
-    return _haar_common(x, levels, out, "x", _haar_into)
+    return _haar_common(x, levels, out, "x", False)
 
 
 def ihaar(c, levels=None, out=None):
@@ -355,7 +360,7 @@ def ihaar(c, levels=None, out=None):
     >>> ihaar(np.array([2.0, 0.0, 0.0, 0.0]))
     array([1., 1., 1., 1.])
     """
-    return _haar_common(c, levels, out, "c", _ihaar_into)
+    return _haar_common(c, levels, out, "c", True)
 
 
 def haar_levels(shape, levels=None, *, r=None):

@@ -10,24 +10,29 @@ Layout and signs (block ``[[a, b], [c, d]]``, LL top-left of side ``(h, w)``):
 ``[h:2h, w:2w] = (a-b-c+d)/2``. 1-D: ``cA = (x0+x1)/sqrt2``, ``cD = (x0-x1)/sqrt2``.
 """
 
+import numpy as np
 from numba import njit, prange
 
-# Levels smaller than this many output blocks run on one thread.
-_PAR_MIN = 4096
+# Stages (strips of 2**t rows) with fewer output values than this run on one thread.
+_PAR_MIN = 1 << 14
 
 
 @njit(cache=True, nogil=True)
-def _fwd_row(src, ll, out, i, h2, w2, half):
-    s0 = src[2 * i]
-    s1 = src[2 * i + 1]
-    lr = ll[i]
-    o_top = out[i]
-    o_bot = out[h2 + i]
+def _fwd_row(src, si, ll, li, out, oi, h2, w2, half):
+    """One output row of a level: rows ``si, si+1`` of ``src`` -> ``ll[li]`` and bands."""
+    s0 = src[si]
+    s1 = src[si + 1]
+    lr = ll[li]
+    o_top = out[oi]
+    o_bot = out[h2 + oi]
+    bad = False
     for j in range(w2):
         a = s0[2 * j]
         b = s0[2 * j + 1]
         c = s1[2 * j]
         d = s1[2 * j + 1]
+        z = (a - a) + (b - b) + (c - c) + (d - d)
+        bad |= z != z
         s = a + b
         t = c + d
         u = a - b
@@ -36,20 +41,25 @@ def _fwd_row(src, ll, out, i, h2, w2, half):
         o_top[w2 + j] = (u + v) * half
         o_bot[j] = (s - t) * half
         o_bot[w2 + j] = (u - v) * half
+    return bad
 
 
 @njit(cache=True, nogil=True)
-def _inv_row(ll, c, dst, i, h2, w2, half):
-    lr = ll[i]
-    c_top = c[i]
-    c_bot = c[h2 + i]
-    d0 = dst[2 * i]
-    d1 = dst[2 * i + 1]
+def _inv_row(ll, li, c, ci, dst, di, h2, w2, half):
+    """Rows ``di, di+1`` of ``dst`` from ``ll[li]`` and band row ``ci`` of ``c``."""
+    lr = ll[li]
+    c_top = c[ci]
+    c_bot = c[h2 + ci]
+    d0 = dst[di]
+    d1 = dst[di + 1]
+    bad = False
     for j in range(w2):
         p = lr[j]
         q = c_top[w2 + j]
         r = c_bot[j]
         s = c_bot[w2 + j]
+        z = (p - p) + (q - q) + (r - r) + (s - s)
+        bad |= z != z
         pr = p + r
         pmr = p - r
         qs = q + s
@@ -58,81 +68,196 @@ def _inv_row(ll, c, dst, i, h2, w2, half):
         d0[2 * j + 1] = (pr - qs) * half
         d1[2 * j] = (pmr + qms) * half
         d1[2 * j + 1] = (pmr - qms) * half
+    return bad
+
+
+@njit(cache=True, nogil=True)
+def _fwd_strip(src, ll_dst, out, s, h, w, tt, half, bufa, bufb):
+    """Levels 1..tt (relative to the ``h x w`` approximation ``src``) of strip ``s``.
+
+    The strip is input rows ``[s * 2**tt, (s + 1) * 2**tt)``; its details go to their
+    bands in ``out``, its level-``tt`` approximation row to ``ll_dst[s]``.
+    """
+    cur = src
+    base = s << tt  # first input row of the strip in ``cur``
+    acc = 0
+    for m in range(1, tt + 1):
+        rows = 1 << (tt - m)
+        h2 = h >> m
+        w2 = w >> m
+        if m == tt:
+            ll = ll_dst
+            lbase = s
+        elif m % 2 == 1:
+            ll = bufa[: rows * w2].reshape((rows, w2))
+            lbase = 0
+        else:
+            ll = bufb[: rows * w2].reshape((rows, w2))
+            lbase = 0
+        for li in range(rows):
+            acc += (
+                1
+                if _fwd_row(
+                    cur, base + 2 * li, ll, lbase + li, out, (s << (tt - m)) + li, h2, w2, half
+                )
+                else 0
+            )
+        cur = ll
+        base = 0
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def _inv_strip(ll_src, c, dst, s, h, w, tt, half, bufa, bufb):
+    """Inverse of :func:`_fwd_strip`: output rows ``[s * 2**tt, (s + 1) * 2**tt)`` of ``dst``."""
+    cur = ll_src
+    li0 = s
+    acc = 0
+    for m in range(tt, 0, -1):
+        rows = 1 << (tt - m)  # input approximation rows at this level
+        h2 = h >> m
+        w2 = w >> m
+        if m == 1:
+            nxt = dst
+            dbase = s << tt
+        elif m % 2 == 1:
+            nxt = bufa[: 2 * rows * 2 * w2].reshape((2 * rows, 2 * w2))
+            dbase = 0
+        else:
+            nxt = bufb[: 2 * rows * 2 * w2].reshape((2 * rows, 2 * w2))
+            dbase = 0
+        for li in range(rows):
+            acc += (
+                1
+                if _inv_row(
+                    cur, li0 + li, c, (s << (tt - m)) + li, nxt, dbase + 2 * li, h2, w2, half
+                )
+                else 0
+            )
+        cur = nxt
+        li0 = 0
+    return acc
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _fwd_level_par(src, ll, out, h2, w2, half):
-    for i in prange(h2):
-        _fwd_row(src, ll, out, i, h2, w2, half)
-
-
-@njit(cache=True, nogil=True)
-def _fwd_level(src, ll, out, h2, w2, half):
-    for i in range(h2):
-        _fwd_row(src, ll, out, i, h2, w2, half)
+def _fwd_stage_par(src, ll_dst, out, h, w, tt, half, nchunks):
+    ns = h >> tt
+    nchunks = max(1, min(nchunks, ns))
+    acc = 0
+    for t in prange(nchunks):
+        bufa = np.empty(max(1, (1 << (tt - 1)) * (w >> 1)), dtype=src.dtype)
+        bufb = np.empty(max(1, (1 << max(tt - 2, 0)) * (w >> 2)), dtype=src.dtype)
+        part = 0
+        for s in range(t * ns // nchunks, (t + 1) * ns // nchunks):
+            part += _fwd_strip(src, ll_dst, out, s, h, w, tt, half, bufa, bufb)
+        acc += part
+    return acc
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _inv_level_par(ll, c, dst, h2, w2, half):
-    for i in prange(h2):
-        _inv_row(ll, c, dst, i, h2, w2, half)
+def _inv_stage_par(ll_src, c, dst, h, w, tt, half, nchunks):
+    ns = h >> tt
+    nchunks = max(1, min(nchunks, ns))
+    acc = 0
+    for t in prange(nchunks):
+        bufa = np.empty(max(1, (1 << (tt - 1)) * (w >> 1) * 4), dtype=c.dtype)
+        bufb = np.empty(max(1, (1 << max(tt - 2, 0)) * (w >> 2) * 4), dtype=c.dtype)
+        part = 0
+        for s in range(t * ns // nchunks, (t + 1) * ns // nchunks):
+            part += _inv_strip(ll_src, c, dst, s, h, w, tt, half, bufa, bufb)
+        acc += part
+    return acc
 
 
 @njit(cache=True, nogil=True)
-def _inv_level(ll, c, dst, h2, w2, half):
-    for i in range(h2):
-        _inv_row(ll, c, dst, i, h2, w2, half)
+def _fwd_stage_ser(src, ll_dst, out, h, w, tt, half):
+    bufa = np.empty(max(1, (1 << (tt - 1)) * (w >> 1)), dtype=src.dtype)
+    bufb = np.empty(max(1, (1 << max(tt - 2, 0)) * (w >> 2)), dtype=src.dtype)
+    acc = 0
+    for s in range(h >> tt):
+        acc += _fwd_strip(src, ll_dst, out, s, h, w, tt, half, bufa, bufb)
+    return acc
 
 
 @njit(cache=True, nogil=True)
-def haar2(x, out, s0, s1, levels, half):
+def _inv_stage_ser(ll_src, c, dst, h, w, tt, half):
+    bufa = np.empty(max(1, (1 << (tt - 1)) * (w >> 1) * 4), dtype=c.dtype)
+    bufb = np.empty(max(1, (1 << max(tt - 2, 0)) * (w >> 2) * 4), dtype=c.dtype)
+    acc = 0
+    for s in range(h >> tt):
+        acc += _inv_strip(ll_src, c, dst, s, h, w, tt, half, bufa, bufb)
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def haar2(x, out, s0, s1, levels, half, t, nchunks):
     """Forward 2-D Haar of each ``x[b]`` (3-D C array) into ``out[b]``.
 
-    ``s0``/``s1`` are flat scratch arrays of at least ``H*W/4`` and ``H*W/16`` entries.
-    ``half`` is 0.5 in the real dtype of ``x``.
+    Levels are done in stages of up to ``t`` levels; a stage is one pass over its input
+    in strips of ``2**t`` rows. ``s0``/``s1`` are flat scratch arrays of at least
+    ``H*W/4`` and ``H*W/16`` entries; ``half`` is 0.5 in the real dtype of ``x``.
+    Returns 0 when every entry of ``x`` is finite, > 0 otherwise (checked on the fly).
     """
     nb, H, W = x.shape
+    acc = 0
     for b in range(nb):
         ob = out[b]
         src = x[b]
-        for k in range(1, levels + 1):
-            h2 = H >> k
-            w2 = W >> k
-            if k == levels:
+        h = H
+        w = W
+        done = 0
+        stage = 0
+        while done < levels:
+            tt = min(t, levels - done)
+            hl = h >> tt
+            wl = w >> tt
+            if done + tt == levels:
                 ll = ob
-            elif k % 2 == 1:
-                ll = s0[: h2 * w2].reshape((h2, w2))
+            elif stage % 2 == 0:
+                ll = s0[: hl * wl].reshape((hl, wl))
             else:
-                ll = s1[: h2 * w2].reshape((h2, w2))
-            if h2 * w2 >= _PAR_MIN:
-                _fwd_level_par(src, ll, ob, h2, w2, half)
+                ll = s1[: hl * wl].reshape((hl, wl))
+            if h * w >= _PAR_MIN and nchunks > 1:
+                r = _fwd_stage_par(src, ll, ob, h, w, tt, half, nchunks)
             else:
-                _fwd_level(src, ll, ob, h2, w2, half)
+                r = _fwd_stage_ser(src, ll, ob, h, w, tt, half)
+            if done == 0:
+                acc += r
             src = ll
+            h = hl
+            w = wl
+            done += tt
+            stage += 1
+    return acc
 
 
 @njit(cache=True, nogil=True)
-def ihaar2(c, out, s0, s1, levels, half):
+def ihaar2(c, out, s0, s1, levels, half, t, nchunks):
     """Inverse of :func:`haar2`: coefficients ``c[b]`` to images ``out[b]``."""
     nb, H, W = c.shape
+    nstages = (levels + t - 1) // t
+    acc = 0
     for b in range(nb):
         cb = c[b]
         ob = out[b]
         ll = cb
-        for k in range(levels, 0, -1):
-            h2 = H >> k
-            w2 = W >> k
-            if k == 1:
+        for stage in range(nstages - 1, -1, -1):
+            done = stage * t
+            tt = min(t, levels - done)
+            h = H >> done
+            w = W >> done
+            if stage == 0:
                 dst = ob
-            elif k % 2 == 0:
-                dst = s0[: 4 * h2 * w2].reshape((2 * h2, 2 * w2))
+            elif stage % 2 == 1:
+                dst = s0[: h * w].reshape((h, w))
             else:
-                dst = s1[: 4 * h2 * w2].reshape((2 * h2, 2 * w2))
-            if h2 * w2 >= _PAR_MIN:
-                _inv_level_par(ll, cb, dst, h2, w2, half)
+                dst = s1[: h * w].reshape((h, w))
+            if h * w >= _PAR_MIN and nchunks > 1:
+                acc += _inv_stage_par(ll, cb, dst, h, w, tt, half, nchunks)
             else:
-                _inv_level(ll, cb, dst, h2, w2, half)
+                acc += _inv_stage_ser(ll, cb, dst, h, w, tt, half)
             ll = dst
+    return acc
 
 
 @njit(cache=True, nogil=True)

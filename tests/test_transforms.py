@@ -277,6 +277,20 @@ def test_haar_bad_input():
         haar(bad)
     with pytest.raises(ValueError, match="c"):
         ihaar(bad)
+    for pos in [(1, 63, 5), (0, 0, 0), (1, 31, 63)]:
+        for val in (np.nan, 1j * np.inf, -np.inf):
+            z = np.zeros((2, 64, 64), dtype=complex)
+            z[pos] = val
+            with pytest.raises(ValueError, match="x contains NaN"):
+                haar(z)
+            with pytest.raises(ValueError, match="c contains NaN"):
+                ihaar(z, levels=3)
+    v = np.zeros(16)
+    v[9] = np.inf
+    with pytest.raises(ValueError, match="x"):
+        haar(v)
+    with pytest.raises(ValueError, match="x"):
+        haar(v, levels=0)
     with pytest.raises(ValueError, match="out"):
         haar(np.ones((8, 8)), out=np.empty((8, 4)))
     with pytest.raises(TypeError, match="out"):
