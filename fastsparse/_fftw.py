@@ -139,26 +139,25 @@ class TwoPlans:
         self.z[...] = 0
         self.b_flat = self.b.reshape(-1)
         self.z_flat = self.z.reshape(-1)
-        self.in_align = self.fwd.input_alignment
-        self.out_align = self.inv.output_alignment
         if planner != "FFTW_ESTIMATE":
             save_wisdom()
 
     def forward_from(self, x: np.ndarray) -> np.ndarray:
         """Unnormalised DFT of ``x`` (complex, plan precision) into ``b``.
 
-        FFTW reads ``x`` in place when it is C-contiguous and aligned like the plan's
-        input; otherwise ``x`` is first copied into ``a``.
+        FFTW reads ``x`` in place when its layout and alignment suit the plan (pyFFTW
+        checks, in C, and refuses with ValueError); otherwise ``x`` is copied into ``a``.
         """
-        if x.flags.c_contiguous and x.ctypes.data % self.in_align == 0:
+        try:
             self.fwd.update_arrays(x, self.b)
-            try:
-                self.fwd.execute()
-            finally:
-                self.fwd.update_arrays(self.a, self.b)
-        else:
+        except ValueError:
             np.copyto(self.a, x)
             self.fwd.execute()
+            return self.b
+        try:
+            self.fwd.execute()
+        finally:
+            self.fwd.update_arrays(self.a, self.b)  # hold no reference to the caller's x
         return self.b
 
     def forward_cast(self, x: np.ndarray) -> np.ndarray:
@@ -169,12 +168,13 @@ class TwoPlans:
 
     def inverse_into(self, out: np.ndarray) -> None:
         """Unnormalised inverse DFT of ``z`` into ``out`` (complex, plan precision)."""
-        if out.flags.c_contiguous and out.ctypes.data % self.out_align == 0:
+        try:
             self.inv.update_arrays(self.z, out)
-            try:
-                self.inv.execute()
-            finally:
-                self.inv.update_arrays(self.z, self.a)
-        else:
+        except ValueError:
             self.inv.execute()
             np.copyto(out, self.a)
+            return
+        try:
+            self.inv.execute()
+        finally:
+            self.inv.update_arrays(self.z, self.a)

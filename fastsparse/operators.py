@@ -9,6 +9,7 @@ import threading
 
 import numpy as np
 
+from . import _fftw
 from ._threads import get_num_threads
 from ._validation import (
     as_array,
@@ -20,6 +21,7 @@ from ._validation import (
     real_dtype,
     result_dtype,
 )
+from .kernels import fourier as _kfourier
 
 __all__ = [
     "LinearOperator",
@@ -386,12 +388,10 @@ class SubsampledFourier(_Pooled, LinearOperator):
     coisometry = True
 
     def __init__(self, mask, threads=None, *, planner="FFTW_MEASURE", dtype=np.complex128):
-        from ._fftw import check_planner
-
         mask = check_mask(mask, "mask", ndim=2)
         if threads is not None:
             threads = check_int(threads, "threads", minimum=1)
-        self.planner = check_planner(planner)
+        self.planner = _fftw.check_planner(planner)
         self.dtype = complex_dtype(result_dtype(dtype, "dtype"))
         self.threads = threads
         mask.flags.writeable = False
@@ -403,6 +403,7 @@ class SubsampledFourier(_Pooled, LinearOperator):
         # fftshift folded into the gather: centred row i holds unshifted row (i - n1//2) % n1
         self._idx = _flat_index((rows - n1 // 2) % n1, (cols - n2 // 2) % n2, n2)
         self._idx.flags.writeable = False
+        self._parallel_gather = self._idx.size >= _kfourier._PAR_MIN
         s = 1.0 / np.sqrt(float(n1) * float(n2))
         self._scale = {np.dtype(c): _precision_scalar(s, c) for c in (np.complex64, np.complex128)}
         self._pool = _Pool()
@@ -413,17 +414,16 @@ class SubsampledFourier(_Pooled, LinearOperator):
         return self._pool.created
 
     def _key(self, cdt: np.dtype) -> tuple:
-        k = get_num_threads()
-        return (cdt.char, k if self.threads is None else self.threads)
+        if self.threads is None or self._parallel_gather:
+            k = get_num_threads()  # also applies the setting to the Numba kernels
+            if self.threads is None:
+                return (cdt.char, k)
+        return (cdt.char, self.threads)
 
     def _make_plans(self, key):
-        from ._fftw import TwoPlans
-
-        return lambda: TwoPlans(self.in_shape, np.dtype(key[0]), key[1], self.planner)
+        return lambda: _fftw.TwoPlans(self.in_shape, np.dtype(key[0]), key[1], self.planner)
 
     def _forward(self, x, out):
-        from .kernels.fourier import gather
-
         cdt = complex_dtype(x.dtype)
         key = self._key(cdt)
         plans = self._pool.take(key, self._make_plans(key))
@@ -432,18 +432,16 @@ class SubsampledFourier(_Pooled, LinearOperator):
                 plans.forward_from(x)  # FFTW straight from x when aligned
             else:
                 plans.forward_cast(x)
-            gather(plans.b_flat, self._idx, self._scale[cdt], out)
+            _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out)
         finally:
             self._pool.give(key, plans)
 
     def _adjoint(self, y, out):
-        from .kernels.fourier import scatter
-
         cdt = complex_dtype(y.dtype)
         key = self._key(cdt)
         plans = self._pool.take(key, self._make_plans(key))
         try:
-            scatter(y, self._idx, self._scale[cdt], plans.z_flat)
+            _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat)
             plans.inverse_into(out)
         finally:
             self._pool.give(key, plans)
@@ -588,25 +586,23 @@ class SubsampledWalsh(_Pooled, LinearOperator):
         return lambda: np.zeros(self.in_shape, dtype)
 
     def _forward(self, x, out):
-        from .kernels.fourier import gather
         from .transforms import _fwht_into
 
         key = ("f", x.dtype.char)
         buf = self._pool.take(key, self._new_buffer(x.dtype))
         try:
             _fwht_into(x, buf, (0, 1), "natural")
-            gather(buf.reshape(-1), self._idx, _precision_scalar(1.0, x.dtype), out)
+            _kfourier.gather(buf.reshape(-1), self._idx, _precision_scalar(1.0, x.dtype), out)
         finally:
             self._pool.give(key, buf)
 
     def _adjoint(self, y, out):
-        from .kernels.fourier import scatter
         from .transforms import _fwht_into
 
         key = ("z", y.dtype.char)
         buf = self._pool.take(key, self._new_buffer(y.dtype))
         try:
-            scatter(y, self._idx, _precision_scalar(1.0, y.dtype), buf.reshape(-1))
+            _kfourier.scatter(y, self._idx, _precision_scalar(1.0, y.dtype), buf.reshape(-1))
             # reads buf once and works in out, so buf keeps its zeros for the next call
             _fwht_into(buf, out, (0, 1), "natural")
         finally:
