@@ -178,6 +178,14 @@ class _Engine:
         self.vf, self.axbarf, self.axf, self.axaccf = (
             a.reshape(-1) for a in (self.v, self.axbar, self.ax, self.axacc)
         )
+        # Real views (complex data interleaved): the fused kernels use real arithmetic only.
+        self.cplx = self.dt.kind == "c"
+        self.xr, self.xbarr, self.gr, self.accr = (
+            a.view(self.rdt) for a in (self.xf, self.xbarf, self.gf, self.accf)
+        )
+        self.vr, self.axbarr, self.axr, self.axaccr, self.yr = (
+            a.view(self.rdt) for a in (self.vf, self.axbarf, self.axf, self.axaccf, self.yf)
+        )
         self.w, self.ws = weights_flat(w, self.rdt)
         self.n, self.m = self.x.size, self.v.size
         self.half = self.rdt.type(0.5)
@@ -209,46 +217,60 @@ class _Engine:
             self.A._adjoint(self.v, self.g)
             self.applications += 1
         t, tl_ = self.rdt.type(tau), self.rdt.type(tl)
-        args = (self.xf, self.gf, t, tl_, self.w, self.ws, self.xbarf, self.accf, do_acc)
-        if self.par_x:
-            self.pd.primal_step(*args, self.nchunks)
+        args = (self.xr, self.gr, t, tl_, self.w, self.ws, self.xbarr, self.accr, do_acc)
+        pd = self.pd
+        if self.cplx:
+            if self.par_x:
+                pd.primal_step_c(*args, self.nchunks)
+            else:
+                pd.primal_range_c(*args, 0, self.n)
+        elif self.par_x:
+            pd.primal_step(*args, self.nchunks)
         else:
-            self.pd.primal_range(*args, 0, self.n)
+            pd.primal_range(*args, 0, self.n)
 
     def dual(self, sigma: float, track: bool) -> float:
         """``A xbar``, fused dual pass, projection; returns ``||A x_new - y||^2`` when tracked."""
         self.A._forward(self.xbar, self.axbar)
         self.applications += 1
         s = self.rdt.type(sigma)
-        args = (self.vf, self.axbarf, self.axf, self.axaccf, self.yf, s, self.half, track)
+        args = (self.vr, self.axbarr, self.axr, self.axaccr, self.yr, s, self.half, track)
+        mr = self.vr.size
         if self.par_v:
             us, rs = self.pd.dual_step(*args, self.nchunks)
         else:
-            us, rs = self.pd.dual_range(*args, 0, self.m)
+            us, rs = self.pd.dual_range(*args, 0, mr)
         if us > 1.0:
             c = self.rdt.type(1.0 / math.sqrt(us))
             if self.par_v:
-                self.pd.scale_step(self.vf, c, self.nchunks)
+                self.pd.scale_step(self.vr, c, self.nchunks)
             else:
-                self.pd.scale_range(self.vf, c, 0, self.m)
+                self.pd.scale_range(self.vr, c, 0, mr)
         return rs
 
     def accumulate(self) -> None:
         """acc += x (used when a hook changed x after the fused pass)."""
-        self.pd.add_range(self.accf, self.xf, 0, self.n)
+        self.pd.add_range(self.accr, self.xr, 0, self.xr.size)
 
     def finish_mean(self, p: int) -> float:
         """x = acc / p, acc = 0; returns ``||x||_{1,w}``."""
         invp = self.rdt.type(1.0 / p)
+        pd = self.pd
+        if self.cplx:
+            args = (self.accr, self.xr, invp, self.w, self.ws)
+            if self.par_x:
+                return float(pd.mean_step_c(*args, self.nchunks))
+            return float(pd.mean_range_c(*args, 0, self.n))
+        args = (self.accf, self.xf, invp, self.w, self.ws)
         if self.par_x:
-            return float(self.pd.mean_step(self.accf, self.xf, invp, self.w, self.ws, self.nchunks))
-        return float(self.pd.mean_range(self.accf, self.xf, invp, self.w, self.ws, 0, self.n))
+            return float(pd.mean_step(*args, self.nchunks))
+        return float(pd.mean_range(*args, 0, self.n))
 
     def finish_residual(self, p: int, tracked: bool) -> float:
         """``ax = A x`` for the new x (from the tracked sum, else one application); ``||ax-y||``."""
         if tracked:
             invp = self.rdt.type(1.0 / p)
-            return math.sqrt(self.pd.mean_residual(self.axaccf, self.axf, self.yf, invp))
+            return math.sqrt(self.pd.mean_residual(self.axaccr, self.axr, self.yr, invp))
         self.A._forward(self.x, self.ax)
         self.applications += 1
         return math.sqrt(self.pd.residual_sq(self.axf, self.yf))
