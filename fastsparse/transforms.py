@@ -97,11 +97,13 @@ def _scratch(size: int, dtype: np.dtype) -> np.ndarray:
 
 
 # ----------------------------------------------------------------- unchecked entry points
-def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str) -> None:
+def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str) -> bool:
     """Orthonormal WHT of ``x`` along ``axes`` into ``out`` (no checks; ``out`` may be ``x``).
 
     ``x`` and ``out`` are C-contiguous with the same shape and dtype; every transformed
-    side is a power of two; ``axes`` is a tuple of distinct non-negative ints.
+    side is a power of two; ``axes`` is a tuple of distinct non-negative ints. Returns
+    whether every entry of ``x`` was finite (checked by the first pass while it reads
+    ``x``; callers may ignore it).
     """
     walsh = _kernels_walsh()
     nthreads = _threads.get_num_threads()
@@ -111,6 +113,7 @@ def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str
     src = x.view(rdt)
     dst = out.view(rdt)
     done = False
+    finite = True
     # The last axis first (contiguous rows), then the others.
     for ax in sorted(axes, reverse=True):
         n = shape[ax]
@@ -121,19 +124,24 @@ def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str
         pre = math.prod(shape[:ax])
         post = math.prod(shape[ax + 1 :]) * e
         if ax == len(shape) - 1:
-            walsh.fwht_rows(
+            nbad = walsh.fwht_rows(
                 src.reshape(pre, n * e), dst.reshape(pre, n * e), perm, scale, e, nthreads
             )
         else:
             block = min(post, max(8, _BLOCK_BYTES // (n * rdt.itemsize)))
             block = 1 << (block.bit_length() - 1)
-            walsh.fwht_cols(
+            nbad = walsh.fwht_cols(
                 src.reshape(pre, n, post), dst.reshape(pre, n, post), perm, scale, block, nthreads
             )
+        if not done:
+            finite = nbad == 0
         src = dst
         done = True
-    if not done and out is not x:
-        out[...] = x
+    if not done:
+        finite = all_finite(x)
+        if out is not x:
+            out[...] = x
+    return finite
 
 
 def _haar_into(x: np.ndarray, levels: int, out: np.ndarray) -> bool:
@@ -224,7 +232,7 @@ def fwht(x, axes=None, order="sequency", out=None):
     if order not in _ORDERS:
         raise ValueError(f"order must be one of {_ORDERS}, got {order!r}")
     in_place = isinstance(out, np.ndarray) and out is x
-    xa = as_array(x, "x")
+    xa = as_array(x, "x", finite=False)
     if xa.ndim == 0:
         raise ValueError("x must have at least one dimension")
     ax = _normalize_axes(axes, xa.ndim)
@@ -239,12 +247,17 @@ def fwht(x, axes=None, order="sequency", out=None):
         out = out_array(out, xa.shape, xa.dtype)
         if xa is not out:  # x needed a conversion: cannot work in place
             raise ValueError("out is x but x is not a C-contiguous array of a supported dtype")
+        # in place, the data would be destroyed before the kernel sees a NaN: check first
+        if not all_finite(out):
+            raise ValueError("x contains NaN or inf")
         _fwht_into(out, out, ax, order)
         return out
     out = out_array(out, xa.shape, xa.dtype)
     if np.shares_memory(out, xa):
         xa = xa.copy()
-    _fwht_into(xa, out, ax, order)
+    # finiteness is checked by the first kernel pass while it reads x (saves a pass)
+    if not _fwht_into(xa, out, ax, order):
+        raise ValueError("x contains NaN or inf")
     return out
 
 

@@ -87,15 +87,18 @@ def fwht_rows(src, dst, perm, scale, e, nchunks):
     """Transform every row of the real 2-D C arrays ``src`` -> ``dst`` (may be the same).
 
     A row holds ``n = N // e`` elements of ``e`` reals; element ``k`` of the output row is
-    ``scale * WHT(row)[perm[k]]`` with the unnormalised natural-order WHT.
+    ``scale * WHT(row)[perm[k]]`` with the unnormalised natural-order WHT. Returns the
+    number of row chunks whose input held NaN or inf (0 when all is finite).
     """
     m, N = src.shape
     n = N // e
     nchunks = max(1, min(nchunks, m))
+    nbad = 0
     for t in prange(nchunks):
         buf = np.empty(N, dtype=src.dtype)
         lo = t * m // nchunks
         hi = (t + 1) * m // nchunks
+        bad = False
         for r in range(lo, hi):
             s = src[r]
             if n >= 4:
@@ -106,6 +109,8 @@ def fwht_rows(src, dst, perm, scale, e, nchunks):
                         a1 = s[c + e]
                         a2 = s[c + 2 * e]
                         a3 = s[c + 3 * e]
+                        z = (a0 - a0) + (a1 - a1) + (a2 - a2) + (a3 - a3)
+                        bad |= z != z
                         s01 = a0 + a1
                         d01 = a0 - a1
                         s23 = a2 + a3
@@ -118,6 +123,7 @@ def fwht_rows(src, dst, perm, scale, e, nchunks):
             else:
                 for k in range(N):
                     buf[k] = s[k]
+                    bad |= (s[k] - s[k]) != (s[k] - s[k])
                 _stages_vec(buf, N, e)
             d = dst[r]
             if e == 1:
@@ -128,6 +134,8 @@ def fwht_rows(src, dst, perm, scale, e, nchunks):
                     pk = 2 * perm[k]
                     d[2 * k] = buf[pk] * scale
                     d[2 * k + 1] = buf[pk + 1] * scale
+        nbad += 1 if bad else 0
+    return nbad
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -136,15 +144,18 @@ def fwht_cols(src, dst, perm, scale, block, nchunks):
 
     Works on blocks of ``block`` adjacent reals of the last axis at a time, so each
     block's whole transform stays in cache; ``dst[i, k] = scale * WHT(src[i])[perm[k]]``.
+    Returns the number of chunks whose input held NaN or inf (0 when all is finite).
     """
     p, n, q = src.shape
     nb = (q + block - 1) // block
     total = p * nb
     nchunks = max(1, min(nchunks, total))
+    nbad = 0
     for t in prange(nchunks):
         buf = np.empty((n, block), dtype=src.dtype)
         lo = t * total // nchunks
         hi = (t + 1) * total // nchunks
+        bad = False
         for task in range(lo, hi):
             i = task // nb
             c0 = (task - i * nb) * block
@@ -165,6 +176,8 @@ def fwht_cols(src, dst, perm, scale, block, nchunks):
                         a1 = s1[c]
                         a2 = s2[c]
                         a3 = s3[c]
+                        z = (a0 - a0) + (a1 - a1) + (a2 - a2) + (a3 - a3)
+                        bad |= z != z
                         s01 = a0 + a1
                         d01 = a0 - a1
                         s23 = a2 + a3
@@ -180,6 +193,7 @@ def fwht_cols(src, dst, perm, scale, block, nchunks):
                     bk = buf[k]
                     for c in range(w):
                         bk[c] = sk[c]
+                        bad |= (sk[c] - sk[c]) != (sk[c] - sk[c])
                 _stages_blk(buf, n, w, 1)
             d = dst[i]
             for k in range(n):
@@ -187,3 +201,5 @@ def fwht_cols(src, dst, perm, scale, block, nchunks):
                 bk = buf[perm[k]]
                 for c in range(w):
                     dk[c] = bk[c] * scale
+        nbad += 1 if bad else 0
+    return nbad

@@ -184,6 +184,21 @@ def test_fwht_bad_input(rng):
     bad[3] = np.inf
     with pytest.raises(ValueError, match="x"):
         fwht(bad)
+    for axes in (None, 0, 1, (0, 1)):
+        for pos in [(0, 0), (7, 31), (3, 17)]:
+            for val in (np.nan, 1j * np.inf):
+                z = np.zeros((8, 32), dtype=complex)
+                z[pos] = val
+                with pytest.raises(ValueError, match="x contains NaN"):
+                    fwht(z, axes=axes)
+                z0 = z.copy()
+                with pytest.raises(ValueError, match="x contains NaN"):
+                    fwht(z, axes=axes, out=z)
+                np.testing.assert_array_equal(z, z0)  # in place: untouched on error
+    with pytest.raises(ValueError, match="x contains NaN"):
+        fwht(np.array([[np.nan, 1.0]]), axes=0)  # nothing to transform: still checked
+    with pytest.raises(ValueError, match="x contains NaN"):
+        fwht(np.array([1.0, np.inf], dtype=np.float32))
     with pytest.raises(ValueError, match="out"):
         fwht(np.ones(8), out=np.empty(4))
     with pytest.raises(TypeError, match="out"):
