@@ -99,6 +99,20 @@ def test_qcbp_single_precision(rng, dtype):
     assert np.linalg.norm(M.astype(np.complex128) @ res.x - y) - eps <= 1e-4 * eps
 
 
+def test_square_root_lasso_matches_cvxpy(rng):
+    """WARPdSR (eps=None, lam given): min lam ||x||_{1,w} + ||Ax - y||_2."""
+    M, y, w, _ = _qcbp_problem(rng, np.complex128)
+    lam = 0.3
+    x = cp.Variable(M.shape[1], complex=True)
+    p = _solve(cp.Problem(cp.Minimize(lam * cp.norm(cp.multiply(w, x), 1) + cp.norm(M @ x - y))))
+    res = warpd(Matrix(M), y, lam=lam, weights=w, C1=1.0, C2=10.0, delta=1e-12, restarts=30)
+    obj = lam * np.sum(w * np.abs(res.x)) + np.linalg.norm(M @ res.x - y)
+    assert abs(obj - p) <= 1e-6 * p
+    assert abs(res.certificate["objective"] - obj) <= 1e-12 * obj
+    assert res.certificate["lower_bound"] <= p * (1 + 1e-9)
+    assert res.certificate["gap"] <= 1e-6 * p
+
+
 def test_certificate_bounds_true_gap_every_restart(rng):
     M, y, w, eps = _qcbp_problem(rng, np.complex128)
     p, _ = _cvxpy_qcbp(M, y, w, eps)
@@ -278,6 +292,16 @@ def test_bad_parameters(kwargs, name):
     y = args.pop("y")
     with pytest.raises((ValueError, TypeError), match=name):
         warpd(A, y, **args)
+
+
+def test_eps_or_lam():
+    A = Matrix(np.ones((6, 8)))
+    with pytest.raises(ValueError, match="eps"):
+        warpd(A, np.ones(6))
+    with pytest.raises(ValueError, match="lam"):
+        warpd(A, np.ones(6), eps=0.1, lam=0.1)
+    with pytest.raises(ValueError, match="lam"):
+        warpd(A, np.ones(6), lam=0.0)
 
 
 def test_operator_type_checked():

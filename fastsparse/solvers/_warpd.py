@@ -120,11 +120,14 @@ def _reweight(c: np.ndarray, ngroup: int, labels: np.ndarray, w: np.ndarray, ini
     flat[:] = (band[labels] / mag).astype(w.dtype)
 
 
-def _scaled_dual(value: float, g: np.ndarray, B, w: np.ndarray, ngroup: int, scratch) -> float:
+def _scaled_dual(
+    value: float, g: np.ndarray, B, w: np.ndarray, ngroup: int, scratch, unorm: float | None
+) -> float:
     """Best dual value ``theta * value`` with ``theta >= 0`` keeping ``theta u`` dual feasible.
 
     ``g = A^H u``. Without ``B`` feasibility is ``|g_i| <= w_i``; with an isometric ``B``
-    the point ``u_B = -B g`` (``B^H u_B = -g``) must satisfy ``|u_B|_p <= w_p``.
+    the point ``u_B = -B g`` (``B^H u_B = -g``) must satisfy ``|u_B|_p <= w_p``. With
+    ``unorm`` (square-root LASSO) also ``theta ||u|| <= 1``.
     """
     if value <= 0:
         return 0.0
@@ -133,7 +136,10 @@ def _scaled_dual(value: float, g: np.ndarray, B, w: np.ndarray, ngroup: int, scr
     else:
         B._forward(g, scratch)
         ratio = _k.group_ratio_max(scratch.reshape(-1), w.reshape(-1), ngroup)
-    return value / ratio if ratio > 0 else math.inf
+    theta = 1.0 / ratio if ratio > 0 else math.inf
+    if unorm is not None:
+        theta = min(theta, 1.0 / unorm if unorm > 0 else math.inf)
+    return value * theta
 
 
 # -- the solver -------------------------------------------------------------------------
@@ -143,7 +149,8 @@ def warpd(
     A: LinearOperator,
     y,
     *,
-    eps: float,
+    eps: float | None = None,
+    lam: float | None = None,
     B: LinearOperator | None = None,
     weights=None,
     reweight: bool = False,
@@ -166,6 +173,9 @@ def warpd(
 ) -> Result:
     r"""WARPd: ``min ||B x||_{1,w}`` (or ``||x||_{1,w}``) subject to ``||A x - y||_2 <= eps``.
 
+    With ``lam`` instead of ``eps``: WARPdSR, the square-root LASSO
+    ``min lam ||B x||_{1,w} + ||A x - y||_2`` (noise-blind; SPEC section 5).
+
     Restarted Chambolle-Pock iterations whose step sizes follow a geometrically shrinking
     error bound ``omega_j = nu (delta + omega_{j-1})``, ``omega_0 = C2 ||y||`` (SPEC
     section 5). Each run of ``k`` inner iterations starts from the previous run's output,
@@ -186,7 +196,10 @@ def warpd(
     y : array_like
         Measurements.
     eps : float
-        Noise level ``>= 0``: the constraint ``||A x - y||_2 <= eps``.
+        Noise level ``>= 0``: the constraint ``||A x - y||_2 <= eps``. Give ``eps`` or
+        ``lam``, not both.
+    lam : float
+        Square-root LASSO weight ``> 0`` (WARPdSR; SPEC's default is ``1 / C2``).
     B : LinearOperator, optional
         Analysis operator with ``B.in_shape == A.in_shape`` (``Gradient(shape)`` for total
         variation, ``Haar(shape)`` for wavelet analysis). None: ``B`` is the identity.
@@ -206,8 +219,12 @@ def warpd(
         Group ``B x`` along its first axis (pointwise Euclidean norm). Default: True when
         ``B`` is a ``Gradient`` (isotropic TV), else False.
     C1, C2 : float, optional
-        Approximate sharpness constants. Default ``C2 = sqrt(50 ln N)``, ``C1 = 1 / C2``
-        with ``N = prod(A.in_shape)`` (the SPEC example values).
+        Approximate sharpness constants. Default ``C2 = sqrt(50 ln N)``
+        (``N = prod(A.in_shape)``, the SPEC example) and ``C1 = 3 / C2``: the SPEC
+        example's ``C1 C2 = 1`` stalled short of high accuracy on small random problems.
+        The rate holds only when the problem is sharp with these constants; if the
+        history's objective stalls while ``omega`` keeps falling, raise ``C1`` (longer runs,
+        larger primal steps), e.g. ``C1 = 1, C2 = 10`` or ``C2 = 30`` for TV.
     delta : float
         Target accuracy ``> 0`` (absolute, in units of the objective): ``omega`` levels off
         at about ``delta nu / (1 - nu)``.
@@ -217,7 +234,8 @@ def warpd(
         Step scale in (0, 1]: ``tau1 (tau2 L_A^2 + tau3 L_B^2) = tau^2``.
     k : int, optional
         Inner iterations per run. Default ``ceil(2 C1 (L_A C2 + L_B sqrt(q)) / (tau nu))``,
-        ``q`` = number of (groups of) entries of ``B x`` (0 without ``B``).
+        ``q`` = number of (groups of) entries of ``B x`` (0 without ``B``); the same rule
+        for WARPdSR.
     restarts : int
         Number of runs ``>= 1``.
     L_A, L_B : float, optional
@@ -272,7 +290,20 @@ def warpd(
     dt = _work_dtype(A, y, x0)
     rdt = real_dtype(dt)
     y = as_array(y, "y", shape=tuple(A.out_shape), dtype=dt)
-    eps = check_real(eps, "eps", nonnegative=True)
+    if eps is None and lam is None:
+        raise ValueError(
+            "give eps (QCBP: min ||Bx||_{1,w} s.t. ||Ax - y|| <= eps) or lam "
+            "(square-root LASSO: min lam ||Bx||_{1,w} + ||Ax - y||)"
+        )
+    if eps is not None and lam is not None:
+        raise ValueError("give eps (QCBP) or lam (square-root LASSO), not both")
+    sr = eps is None
+    if sr:
+        lam = check_real(lam, "lam", positive=True)
+        eps = 0.0
+    else:
+        eps = check_real(eps, "eps", nonnegative=True)
+        lam = 1.0
     in_shape = tuple(A.in_shape)
     if B is not None:
         B = _check_operator(B, "B")
@@ -301,7 +332,7 @@ def warpd(
             raise ValueError("isotropic needs an operator B")
         ngroup, w_shape, q = 1, in_shape, 0
     w = _weights(weights, w_shape, rdt)
-    labels = None
+    labels = np.zeros(0, dtype=np.intp)
     if reweight:
         if subbands is None:
             labels = np.zeros(int(np.prod(w_shape)), dtype=np.intp)
@@ -374,6 +405,9 @@ def warpd(
     fx, fga, fxbar, fxsum = x.reshape(-1), ga.reshape(-1), xbar.reshape(-1), xsum.reshape(-1)
     fu, fax, faxbar, faxsum = u.reshape(-1), ax.reshape(-1), axbar.reshape(-1), axsum.reshape(-1)
     fusum, fy, fw, fres = usum.reshape(-1), y.reshape(-1), w.reshape(-1), res.reshape(-1)
+    # dual radii: w (QCBP) or lam * w (square-root LASSO)
+    wd = w if not sr else (w * rdt.type(lam)).astype(rdt)
+    fwd = wd.reshape(-1)
     half = rdt.type(0.5)
     ynorm = float(np.linalg.norm(fy))
     x_prev = np.empty_like(x) if (B is not None and not B.isometry) else None
@@ -383,6 +417,8 @@ def warpd(
         if B is not None:
             c = B.forward(c)
         _reweight(c, ngroup, labels, w, initial=True)
+        if sr:
+            np.multiply(w, rdt.type(lam), out=wd)
 
     omega = C2 * ynorm
     ga_valid = True
@@ -393,11 +429,16 @@ def warpd(
     entry: dict[str, Any] = {}
     for run in range(restarts):
         scale = delta + omega
-        denom = L_A * C2 + sq
-        tau1 = tau * C1 * scale / denom
-        tau2 = tau * C2 / (L_A * C1 * scale)
-        tau3 = tau * math.sqrt(q) / (L_B * C1 * scale) if q else 0.0
+        if sr:  # WARPdSR (SPEC section 5)
+            tau1 = tau * C1 * scale / (L_A + sq / C2)
+            tau2 = tau / (L_A * C1 * scale)
+            tau3 = tau * math.sqrt(q) / (C2 * L_B * C1 * scale) if q else 0.0
+        else:
+            tau1 = tau * C1 * scale / (L_A * C2 + sq)
+            tau2 = tau * C2 / (L_A * C1 * scale)
+            tau3 = tau * math.sqrt(q) / (L_B * C1 * scale) if q else 0.0
         t1, t2, t3 = rdt.type(tau1), rdt.type(tau2), rdt.type(tau3)
+        tl = rdt.type(tau1 * lam)
         xsum.fill(0)
         axsum.fill(0)
         usum.fill(0)
@@ -416,9 +457,9 @@ def warpd(
             ga_valid = False
             if B is None:
                 if par_x:
-                    _pd.primal_step(fx, fga, t1, t1, fw, 1, fxbar, fxsum, True, nth)
+                    _pd.primal_step(fx, fga, t1, tl, fw, 1, fxbar, fxsum, True, nth)
                 else:
-                    _pd.primal_range(fx, fga, t1, t1, fw, 1, fxbar, fxsum, True, 0, n)
+                    _pd.primal_range(fx, fga, t1, tl, fw, 1, fxbar, fxsum, True, 0, n)
             else:
                 if not gb_valid:
                     B._adjoint(ub, gb)
@@ -434,7 +475,10 @@ def warpd(
             else:
                 s, _ = _pd.dual_range(fu, faxbar, fax, faxsum, fy, t2, half, True, 0, m)
             nrm = math.sqrt(s)
-            c = rdt.type(max(0.0, 1.0 - tau2 * eps / nrm) if nrm > 0 else 0.0)
+            if sr:  # projection on the unit ball
+                c = rdt.type(1.0 / nrm if nrm > 1.0 else 1.0)
+            else:  # shrink(v, tau2 eps)
+                c = rdt.type(max(0.0, 1.0 - tau2 * eps / nrm) if nrm > 0 else 0.0)
             if par_u:
                 _k.scale_accumulate_step(fu, c, fusum, nth)
             else:
@@ -442,9 +486,9 @@ def warpd(
             if B is not None:
                 B._forward(xbar, bxbar)
                 if par_b:
-                    _k.dual_group_step(fub, fbxbar, t3, fw, fubsum, ngroup, nth)
+                    _k.dual_group_step(fub, fbxbar, t3, fwd, fubsum, ngroup, nth)
                 else:
-                    _k.dual_group_range(fub, fbxbar, t3, fw, fubsum, ngroup, 0, fw.size)
+                    _k.dual_group_range(fub, fbxbar, t3, fwd, fubsum, ngroup, 0, fw.size)
             done += 1
             total += 1
         if done == 0:
@@ -466,21 +510,24 @@ def warpd(
         rs, rd = _k.residual_stats(fax, fy, fres)
         residual = math.sqrt(rs)
         if B is None:
-            objective = _k.group_l1(fx, fw, 1)
+            regulariser = _k.group_l1(fx, fw, 1)
         else:
             B._forward(x, bx)
-            objective = _k.group_l1(bx.reshape(-1), fw, ngroup)
+            regulariser = _k.group_l1(bx.reshape(-1), fw, ngroup)
+        objective = lam * regulariser + residual if sr else regulariser
         lower = math.nan
         if B is None or B.isometry:
             # Two dual points u (the iterate, and theta * (A x - y)), each scaled into the
-            # dual feasible set: the dual value -Re<y, u> - eps ||u|| is linear in the scale.
-            d_iter = -float(np.vdot(fy, fu).real) - eps * float(np.linalg.norm(fu))
+            # dual feasible set: the dual value -Re<y, u> - eps ||u|| is linear in the scale
+            # (square-root LASSO: -Re<y, u>, with ||u|| <= 1 as well).
+            unorm = float(np.linalg.norm(fu))
+            d_iter = -float(np.vdot(fy, fu).real) - eps * unorm
             d_res = -rd - eps * residual
             A._adjoint(res, xbar)  # scratch: xbar is rewritten by the next primal pass
             apps += 1
             lower = max(
-                _scaled_dual(d_iter, ga, B, w, ngroup, bxbar),
-                _scaled_dual(d_res, xbar, B, w, ngroup, bxbar),
+                _scaled_dual(d_iter, ga, B, wd, ngroup, bxbar, unorm if sr else None),
+                _scaled_dual(d_res, xbar, B, wd, ngroup, bxbar, residual if sr else None),
             )
         gap = objective - lower
         omega = nu * (delta + omega)
@@ -489,7 +536,7 @@ def warpd(
             "iterations": done,
             "objective": objective,
             "residual": residual,
-            "feasibility": residual - eps,
+            "feasibility": 0.0 if sr else residual - eps,
             "gap": gap,
             "lower_bound": lower,
             "omega": omega,
@@ -503,6 +550,8 @@ def warpd(
         if reweight:
             c_now = x if B is None else bx
             _reweight(c_now, ngroup, labels, w, initial=False)
+            if sr:
+                np.multiply(w, rdt.type(lam), out=wd)
         if callback is not None and callback(entry, x):
             stop_reason = "callback"
             break
@@ -524,7 +573,7 @@ def warpd(
         certificate = {
             "objective": entry["objective"],
             "residual": entry["residual"],
-            "feasibility": max(0.0, entry["residual"] - eps),
+            "feasibility": 0.0 if sr else max(0.0, entry["residual"] - eps),
             "gap": entry["gap"],
             "lower_bound": entry["lower_bound"],
             "bound": entry["omega"],
