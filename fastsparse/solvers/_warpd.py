@@ -401,6 +401,7 @@ def warpd(
         ubsum = np.empty(b_shape, dt)
         bx = np.empty(b_shape, dt)
         fub, fgb, fbxbar, fubsum = (a.reshape(-1) for a in (ub, gb, bxbar, ubsum))
+        fgbr = fgb.view(rdt)
 
     fx, fga, fxbar, fxsum = x.reshape(-1), ga.reshape(-1), xbar.reshape(-1), xsum.reshape(-1)
     fu, fax, faxbar, faxsum = u.reshape(-1), ax.reshape(-1), axbar.reshape(-1), axsum.reshape(-1)
@@ -409,6 +410,11 @@ def warpd(
     wd = w if not sr else (w * rdt.type(lam)).astype(rdt)
     fwd = wd.reshape(-1)
     half = rdt.type(0.5)
+    # real views (complex data interleaved): the fused passes then use real arithmetic only
+    cplx = dt.kind == "c"
+    xr, gar, xbarr, xsumr = (a.view(rdt) for a in (fx, fga, fxbar, fxsum))
+    ur, axbarr, axr, axsumr, yr, usumr = (a.view(rdt) for a in (fu, faxbar, fax, faxsum, fy, fusum))
+    mr = ur.size
     ynorm = float(np.linalg.norm(fy))
     x_prev = np.empty_like(x) if (B is not None and not B.isometry) else None
 
@@ -456,33 +462,39 @@ def warpd(
                 apps += 1
             ga_valid = False
             if B is None:
-                if par_x:
-                    _pd.primal_step(fx, fga, t1, tl, fw, 1, fxbar, fxsum, True, nth)
+                args = (xr, gar, t1, tl, fw, 1, xbarr, xsumr, True)
+                if cplx:
+                    if par_x:
+                        _pd.primal_step_c(*args, nth)
+                    else:
+                        _pd.primal_range_c(*args, 0, n)
+                elif par_x:
+                    _pd.primal_step(*args, nth)
                 else:
-                    _pd.primal_range(fx, fga, t1, tl, fw, 1, fxbar, fxsum, True, 0, n)
+                    _pd.primal_range(*args, 0, n)
             else:
                 if not gb_valid:
                     B._adjoint(ub, gb)
                 gb_valid = False
                 if par_x:
-                    _k.primal_free_step(fx, fga, fgb, t1, fxbar, fxsum, nth)
+                    _k.primal_free_step(xr, gar, fgbr, t1, xbarr, xsumr, nth)
                 else:
-                    _k.primal_free_range(fx, fga, fgb, t1, fxbar, fxsum, 0, n)
+                    _k.primal_free_range(xr, gar, fgbr, t1, xbarr, xsumr, 0, xr.size)
             A._forward(xbar, axbar)
             apps += 1
             if par_u:
-                s, _ = _pd.dual_step(fu, faxbar, fax, faxsum, fy, t2, half, True, nth)
+                s, _ = _pd.dual_step(ur, axbarr, axr, axsumr, yr, t2, half, True, nth)
             else:
-                s, _ = _pd.dual_range(fu, faxbar, fax, faxsum, fy, t2, half, True, 0, m)
+                s, _ = _pd.dual_range(ur, axbarr, axr, axsumr, yr, t2, half, True, 0, mr)
             nrm = math.sqrt(s)
             if sr:  # projection on the unit ball
                 c = rdt.type(1.0 / nrm if nrm > 1.0 else 1.0)
             else:  # shrink(v, tau2 eps)
                 c = rdt.type(max(0.0, 1.0 - tau2 * eps / nrm) if nrm > 0 else 0.0)
             if par_u:
-                _k.scale_accumulate_step(fu, c, fusum, nth)
+                _k.scale_accumulate_step(ur, c, usumr, nth)
             else:
-                _k.scale_accumulate_range(fu, c, fusum, 0, m)
+                _k.scale_accumulate_range(ur, c, usumr, 0, mr)
             if B is not None:
                 B._forward(xbar, bxbar)
                 if par_b:
