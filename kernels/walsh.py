@@ -101,8 +101,38 @@ def fwht_rows(src, dst, perm, scale, e, nchunks):
         bad = False
         for r in range(lo, hi):
             s = src[r]
-            if n >= 4:
-                # first radix-4 stage (element strides 1 and 2) fused into the load
+            if n >= 4 and e == 2:
+                for g in range(0, N, 8):
+                    a0r = s[g]
+                    a0i = s[g + 1]
+                    a1r = s[g + 2]
+                    a1i = s[g + 3]
+                    a2r = s[g + 4]
+                    a2i = s[g + 5]
+                    a3r = s[g + 6]
+                    a3i = s[g + 7]
+                    zr = (a0r - a0r) + (a1r - a1r) + (a2r - a2r) + (a3r - a3r)
+                    zi = (a0i - a0i) + (a1i - a1i) + (a2i - a2i) + (a3i - a3i)
+                    bad |= (zr != zr) | (zi != zi)
+                    s01r = a0r + a1r
+                    s01i = a0i + a1i
+                    d01r = a0r - a1r
+                    d01i = a0i - a1i
+                    s23r = a2r + a3r
+                    s23i = a2i + a3i
+                    d23r = a2r - a3r
+                    d23i = a2i - a3i
+                    buf[g] = s01r + s23r
+                    buf[g + 1] = s01i + s23i
+                    buf[g + 2] = d01r + d23r
+                    buf[g + 3] = d01i + d23i
+                    buf[g + 4] = s01r - s23r
+                    buf[g + 5] = s01i - s23i
+                    buf[g + 6] = d01r - d23r
+                    buf[g + 7] = d01i - d23i
+                _stages_vec(buf, N, 4 * e)
+            elif n >= 4:
+                # first radix-4 stage
                 for g in range(0, N, 4 * e):
                     for c in range(g, g + e):
                         a0 = s[c]
