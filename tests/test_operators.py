@@ -150,6 +150,22 @@ def test_fourier_is_coisometry(rng):
     assert A.norm() == 1.0 and A.H.norm() == 1.0
 
 
+@pytest.mark.parametrize("planner", ["estimate", "measure"])
+def test_fourier_adjoint_buffer_stays_zero(planner, rng):
+    """The inverse FFT must preserve its zero-filled input between adjoint calls."""
+    mask = random_mask((16, 12), rng)
+    A = SubsampledFourier(mask, threads=1, planner=planner)
+    y1, y2 = (random_array(A.out_shape, np.complex128, rng) for _ in range(2))
+    first = A.adjoint(y2)
+    A.adjoint(y1)
+    A.forward(first)
+    np.testing.assert_array_equal(A.adjoint(y2), first)
+    full = np.zeros((16, 12), np.complex128)
+    full[mask] = y2
+    ref = np.fft.ifft2(np.fft.ifftshift(full), norm="ortho")
+    np.testing.assert_allclose(first, ref, rtol=0, atol=1e-14)
+
+
 def test_fourier_threads_agree(rng):
     mask = random_mask((32, 16), rng)
     x = random_array((32, 16), np.complex128, rng)
