@@ -219,6 +219,61 @@ def fista_prox_range(z, g, w, step2, thresh, xn, x, lo, hi):
     return l1, gmax2, ip
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def fista_prox_range_c(z, g, w, step2, thresh, xn, x, lo, hi):
+    """``fista_prox_range`` on interleaved real views of complex arrays (complex indices
+    lo..hi): real arithmetic only, about twice as fast as the generic kernel. Branch-free
+    threshold ``f = max(0, 1 - t/|v|)``; ``|v| = 0`` gives ``f = -inf`` or NaN, both mapped
+    to 0 (hence the NumPy error model: no ZeroDivisionError)."""
+    l1 = 0.0
+    gmax2 = 0.0
+    ip = 0.0
+    for i in range(lo, hi):
+        j = 2 * i
+        zr = z[j]
+        zi = z[j + 1]
+        gr = g[j]
+        gi = g[j + 1]
+        wi = w[i]
+        vr = zr - step2 * gr
+        vi = zi - step2 * gi
+        t = thresh * wi
+        f = 1 - t / np.sqrt(vr * vr + vi * vi)
+        f = f if f > 0 else t - t
+        xr = vr * f
+        xi = vi * f
+        xn[j] = xr
+        xn[j + 1] = xi
+        z64r = np.float64(zr)
+        z64i = np.float64(zi)
+        wd = np.float64(wi)
+        l1 += wd * np.sqrt(z64r * z64r + z64i * z64i)
+        g64r = np.float64(gr)
+        g64i = np.float64(gi)
+        ga2 = (g64r * g64r + g64i * g64i) / (wd * wd)
+        if ga2 > gmax2:
+            gmax2 = ga2
+        ip += np.float64(zr - xr) * np.float64(xr - x[j]) + np.float64(zi - xi) * np.float64(
+            xi - x[j + 1]
+        )
+    return l1, gmax2, ip
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def fista_prox_step_c(z, g, w, step2, thresh, xn, x, nchunks):
+    """Parallel ``fista_prox_range_c`` (``z.size // 2`` complex entries)."""
+    n = z.size // 2
+    parts = np.zeros((nchunks, 3))
+    for c in prange(nchunks):
+        a, b, d = fista_prox_range_c(
+            z, g, w, step2, thresh, xn, x, c * n // nchunks, (c + 1) * n // nchunks
+        )
+        parts[c, 0] = a
+        parts[c, 1] = b
+        parts[c, 2] = d
+    return parts[:, 0].sum(), np.sqrt(parts[:, 1].max()), parts[:, 2].sum()
+
+
 @njit(cache=True, nogil=True)
 def extrapolate(xn, x, beta, z):
     """z = xn + beta (xn - x) (used on primal vectors and on their images under A)."""

@@ -143,6 +143,13 @@ def lasso(
     r = np.empty(m_shape, dt)
     fx, fxn, fz, fg, fw = x.reshape(-1), xn.reshape(-1), z.reshape(-1), g.reshape(-1), w.reshape(-1)
     fax, faxn, faz, fr, fy = (a.reshape(-1) for a in (ax, axn, az, r, y))
+    # real views (complex data interleaved): linear passes and the prox use real arithmetic
+    cplx = dt.kind == "c"
+    views = {id(a): a.view(rdt) for a in (fx, fxn, fz, fg, fax, faxn, faz, fr, fy)}
+
+    def rv(a):
+        return views[id(a)]
+
     step2 = rdt.type(2.0 * step)
     thresh = rdt.type(step * lam)
 
@@ -154,12 +161,19 @@ def lasso(
     entry: dict[str, Any] = {}
     while True:
         if par_u:  # r = A z - y
-            rs, rd = _k.residual_stats_step(faz, fy, fr, nth)
+            rs, rd = _k.residual_stats_step(rv(faz), rv(fy), rv(fr), nth)
         else:
-            rs, rd = _k.residual_stats(faz, fy, fr)
+            rs, rd = _k.residual_stats(rv(faz), rv(fy), rv(fr))
         A._adjoint(r, g)
         apps += 1
-        if par_x:
+        if cplx:
+            args = (rv(fz), rv(fg), fw, step2, thresh, rv(fxn), rv(fx))
+            if par_x:
+                l1, gmax, ip = _k.fista_prox_step_c(*args, nth)
+            else:
+                l1, gmax2, ip = _k.fista_prox_range_c(*args, 0, n)
+                gmax = math.sqrt(gmax2)
+        elif par_x:
             l1, gmax, ip = _k.fista_prox_step(fz, fg, fw, step2, thresh, fxn, fx, nth)
         else:
             l1, gmax, ip = _k.fista_prox(fz, fg, fw, step2, thresh, fxn, fx)
@@ -203,13 +217,13 @@ def lasso(
         apps += 1
         b = rdt.type(beta)
         if par_x:
-            _k.extrapolate_step(fxn, fx, b, fz, nth)
+            _k.extrapolate_step(rv(fxn), rv(fx), b, rv(fz), nth)
         else:
-            _k.extrapolate(fxn, fx, b, fz)
+            _k.extrapolate(rv(fxn), rv(fx), b, rv(fz))
         if par_u:
-            _k.extrapolate_step(faxn, fax, b, faz, nth)
+            _k.extrapolate_step(rv(faxn), rv(fax), b, rv(faz), nth)
         else:
-            _k.extrapolate(faxn, fax, b, faz)
+            _k.extrapolate(rv(faxn), rv(fax), b, rv(faz))
         x, xn, fx, fxn = xn, x, fxn, fx
         ax, axn, fax, faxn = axn, ax, faxn, fax
         it += 1
