@@ -98,3 +98,19 @@ def test_vjp_validation(rng):
         firenet_vjp(net, y, np.ones(3))
     with pytest.raises(TypeError, match="v is complex"):
         firenet_vjp(net, y, np.ones(A.in_shape, complex))
+
+
+@pytest.mark.parametrize("cplx", [True, False])
+def test_vjp_eps0_derivative(cplx, rng):
+    A, y = _matrix_problem(cplx, rng)
+    net = FIRENET(A, lam=0.05, restarts=3, inner=4, tau=0.9, sigma=0.9)
+    v = _rand(A.in_shape, cplx, rng)
+    x0 = 0.3 * _rand(A.in_shape, cplx, rng)
+    _, _, ebar = firenet_vjp(net, y, v, x0=x0, return_x0=True, eps0=1.3, return_eps0=True)
+
+    def f(e):
+        return np.vdot(v, firenet_forward(net, y, x0=x0, eps0=e)).real
+
+    h = 1e-6
+    fd = (f(1.3 + h) - f(1.3 - h)) / (2 * h)
+    assert abs(fd - ebar) <= 1e-6 * abs(ebar)

@@ -31,7 +31,8 @@ def _plot(rep, path: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 3, figsize=(13, 4))
-    b = rep["bits"]
+    # exact zeros (e.g. 52 bits = no rounding) cannot be shown on a log axis
+    b = [tuple(v if v > 0 else float("nan") for v in r) for r in rep["bits"]]
     ax[0].semilogy([r[0] for r in b], [r[1] for r in b], "o-", label="nearest")
     ax[0].semilogy([r[0] for r in b], [r[2] for r in b], "s-", label="stochastic")
     ax[0].semilogy([r[0] for r in b], [r[3] for r in b], "k--", label="2^-b ||out||")

@@ -126,9 +126,14 @@ def train_unstable(A: LinearOperator, *, samples=None, ridge=1e-12, seed=0) -> L
 class StabilisedReconstructor:
     """FIRENET appended to a reconstructor: ``y -> synthesis(FIRENET(y; x0 = analysis(f(y))))``.
 
-    The network is warm-started at the coefficients of ``f(y)``; the VJP is exact for the
-    whole chain: ``ybar = net_vjp_y + f.vjp(y, synthesis^H xbar0)``, ``xbar0`` the cotangent
-    of the warm start (``firenet_vjp(..., return_x0=True)``), real part for a real image.
+    The network is warm-started at the coefficients ``x0`` of ``f(y)`` with the error bound
+    ``eps0 = F(x0) = lam ||x0||_{1,w} + ||A x0 - y||_2``, the SR-LASSO objective at the warm
+    start: a valid bound of ``F(x0) - min F`` (``F >= 0``) and the analogue of the default
+    ``eps0 = ||y|| = F(0)`` of a cold start. A good ``x0`` gives a small ``eps0`` (fast, keeps
+    the accuracy); a corrupted one gives a large ``eps0``, so the first restarts take steps
+    large enough to remove the corruption. The VJP is exact for the whole chain: through
+    the network (``firenet_vjp``), its warm start (``return_x0``), ``eps0`` (``return_eps0``)
+    and ``f`` (``f.vjp``), real part for the real image.
 
     Parameters
     ----------
@@ -146,18 +151,34 @@ class StabilisedReconstructor:
         if not isinstance(synthesis, LinearOperator):
             raise TypeError(f"synthesis must be a LinearOperator, got {type(synthesis).__name__}")
         self.recon, self.net, self.synthesis = recon, net, synthesis
+        w = getattr(net, "weights", None)
+        self._w = 1.0 if w is None else np.asarray(w)
 
-    def _x0(self, y):
-        return self.synthesis.adjoint(np.asarray(self.recon(y)))
+    def _start(self, y):
+        x0 = self.synthesis.adjoint(np.asarray(self.recon(y))).astype(complex)
+        r = self.net.A.forward(x0) - np.asarray(y)
+        eps0 = self.net.lam * float(np.sum(self._w * np.abs(x0))) + float(np.linalg.norm(r))
+        return x0, r, eps0
 
     def __call__(self, y):
-        c = firenet_forward(self.net, y, x0=self._x0(y))
+        x0, _, eps0 = self._start(y)
+        c = firenet_forward(self.net, y, x0=x0, eps0=eps0)
         return np.ascontiguousarray(self.synthesis.forward(c).real)
 
     def vjp(self, y, v):
-        """Exact cotangent of ``y`` through the warm start and the network."""
+        """Exact cotangent of ``y`` through ``f``, the warm start, ``eps0`` and the network."""
+        x0, r, eps0 = self._start(y)
         cbar = self.synthesis.adjoint(np.asarray(v, dtype=complex))
-        ybar, x0bar = firenet_vjp(self.net, y, cbar, x0=self._x0(y), return_x0=True)
+        ybar, x0bar, ebar = firenet_vjp(
+            self.net, y, cbar, x0=x0, return_x0=True, eps0=eps0, return_eps0=True
+        )
+        nr = float(np.linalg.norm(r))
+        a = np.abs(x0)
+        sgn = np.divide(x0, a, out=np.zeros_like(x0), where=a > 0)
+        x0bar = x0bar + ebar * self.net.lam * self._w * sgn
+        if nr > 0:
+            x0bar = x0bar + (ebar / nr) * self.net.A.adjoint(r)
+            ybar = ybar - (ebar / nr) * r
         img_bar = self.synthesis.forward(x0bar)
         return ybar + self.recon.vjp(y, np.ascontiguousarray(img_bar.real))
 

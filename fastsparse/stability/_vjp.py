@@ -31,6 +31,7 @@ class _Setup:
     thresh: np.ndarray
     p: int
     alphas: list[float]
+    eps: list[float]
     tau: float
     sigma: float
     y: np.ndarray
@@ -43,7 +44,7 @@ def _kernels():
     return prox, vjp
 
 
-def _setup(net, y, x0=None, dtype=None) -> _Setup:
+def _setup(net, y, x0=None, dtype=None, eps0=None) -> _Setup:
     A = net.A
     y = as_array(y, "y", shape=tuple(A.out_shape))
     dt = result_dtype(y.dtype) if dtype is None else np.dtype(dtype)
@@ -55,7 +56,8 @@ def _setup(net, y, x0=None, dtype=None) -> _Setup:
     delta = float(net.delta)
     L_A = getattr(net, "L_A", None)
     L_A = float(A.norm()) if L_A is None else float(L_A)
-    eps0 = getattr(net, "eps0", None)
+    if eps0 is None:
+        eps0 = getattr(net, "eps0", None)
     eps0 = float(np.linalg.norm(y)) if eps0 is None else float(eps0)
     w = getattr(net, "weights", None)
     w = np.ones(A.in_shape) if w is None else np.broadcast_to(np.asarray(w), A.in_shape)
@@ -69,13 +71,14 @@ def _setup(net, y, x0=None, dtype=None) -> _Setup:
         if x0.dtype.kind == "c" and dt.kind != "c":
             raise TypeError(f"x0 is complex ({x0.dtype}) but the network is real ({dt})")
         x0 = np.ascontiguousarray(x0, dtype=dt)
-    alphas = []
+    alphas, epss = [], []
     eps = eps0
     for _ in range(n):
         eps = math.exp(-1.0) * (delta + eps)
         beta = eps / (2.0 * L_A)
         alphas.append(1.0 / (beta * p))
-    return _Setup(A, dt, rdt, thresh, p, alphas, tau, sigma, y.astype(dt), x0)
+        epss.append(eps)
+    return _Setup(A, dt, rdt, thresh, p, alphas, epss, tau, sigma, y.astype(dt), x0)
 
 
 def _inner(s: _Setup, ytil, x_init, record=None, arithmetic=None, k0=0, alpha=1.0):
@@ -131,15 +134,16 @@ def _run(s: _Setup, arithmetic=None, checkpoints=None):
     return psi
 
 
-def firenet_forward(net, y, *, x0=None, arithmetic=None):
+def firenet_forward(net, y, *, x0=None, arithmetic=None, eps0=None):
     """FIRENET's fixed-schedule output ``psi_n`` (SPEC section 4), with an explicit ``x0``.
 
     Reads the parameters of ``net`` (``A, lam, weights, restarts, inner, delta, tau, sigma,
-    x0, eps0, L_A``); ``x0`` overrides ``net.x0`` (warm starts that depend on ``y``).
+    x0, eps0, L_A``); ``x0`` and ``eps0`` override ``net.x0`` and ``net.eps0`` (warm starts
+    that depend on ``y``).
     ``arithmetic`` (an ``Arithmetic``) is applied after each layer as in ``FIRENET``.
     """
     dtype = getattr(arithmetic, "dtype", None) if arithmetic is not None else None
-    s = _setup(net, y, x0, dtype=dtype)
+    s = _setup(net, y, x0, dtype=dtype, eps0=eps0)
     return _run(s, arithmetic)
 
 
@@ -152,7 +156,7 @@ def _proj_vjp(u, g):
     return (g - uh * np.vdot(uh, g).real) / nrm
 
 
-def firenet_vjp(net, y, v, x0=None, return_x0=False):
+def firenet_vjp(net, y, v, x0=None, return_x0=False, *, eps0=None, return_eps0=False):
     """Reverse-mode product through FIRENET: the cotangent of ``y`` for output cotangent ``v``.
 
     Differentiates ``y -> psi_n(y)`` of the fixed schedule exactly (SPEC section 6: the
@@ -174,6 +178,12 @@ def firenet_vjp(net, y, v, x0=None, return_x0=False):
         Warm start overriding ``net.x0``.
     return_x0 : bool
         Also return the cotangent of ``x0`` (for warm starts that depend on ``y``).
+    eps0 : float, optional
+        Overrides ``net.eps0``.
+    return_eps0 : bool
+        Also return the derivative of ``<v, output>`` (real part) with respect to ``eps0``,
+        through the restart scalings ``alpha_k = 2 L_A / (eps_k p)``, ``d eps_k / d eps0 =
+        e^-k`` (for an ``eps0`` that depends on ``y`` or ``x0``, e.g. ``F(x0)``).
 
     Returns
     -------
@@ -181,8 +191,10 @@ def firenet_vjp(net, y, v, x0=None, return_x0=False):
         Cotangent of ``y``, shape and dtype of ``y`` (real part for real ``y``).
     x0bar : ndarray
         Only when ``return_x0``: cotangent of ``x0``.
+    eps0bar : float
+        Only when ``return_eps0``.
     """
-    s = _setup(net, y, x0)
+    s = _setup(net, y, x0, eps0=eps0)
     A, dt, rdt, p = s.A, s.dt, s.rdt, s.p
     _, kv = _kernels()
     g = as_array(v, "v", shape=tuple(A.in_shape))
@@ -192,6 +204,7 @@ def firenet_vjp(net, y, v, x0=None, return_x0=False):
     psis: list[np.ndarray] = []
     _run(s, checkpoints=psis)
     ybar = np.zeros(A.out_shape, dt)
+    eps0bar = 0.0
     tau, sigma, two = rdt.type(s.tau), rdt.type(s.sigma), rdt.type(2)
     thr = s.thresh.reshape(-1)
     ahu = np.empty(A.in_shape, dt)
@@ -218,11 +231,21 @@ def firenet_vjp(net, y, v, x0=None, return_x0=False):
             A._forward(zbar, az)
             vbar = ubar - tau * az
             xbar = xprev
+        if return_eps0:
+            abar = (
+                np.vdot(ytbar, s.y).real
+                + np.vdot(xbar, psis[k]).real
+                - np.vdot(psibar, psis[k + 1]).real / s.alphas[k]
+            )
+            eps0bar -= float(abar) * s.alphas[k] * math.exp(-(k + 1)) / s.eps[k]
         psibar = alpha * xbar
         ybar += alpha * ytbar
     yin = np.asarray(y)
     if yin.dtype.kind != "c" and ybar.dtype.kind == "c":
         ybar = np.ascontiguousarray(ybar.real)
+    out = (ybar,)
     if return_x0:
-        return ybar, psibar
-    return ybar
+        out += (psibar,)
+    if return_eps0:
+        out += (eps0bar,)
+    return out if len(out) > 1 else ybar
