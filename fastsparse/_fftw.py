@@ -18,6 +18,7 @@ __all__ = ["PLANNERS", "check_planner", "cache_dir", "load_wisdom", "save_wisdom
 PLANNERS = ("FFTW_ESTIMATE", "FFTW_MEASURE", "FFTW_PATIENT", "FFTW_EXHAUSTIVE")
 # pyfftw.export_wisdom() returns one bytes string per precision, in this order.
 _PRECISIONS = ("double", "single", "longdouble")
+_SAVED = ("double", "single")  # the operators never plan in long double
 
 _lock = threading.Lock()
 _loaded = False
@@ -67,7 +68,7 @@ def load_wisdom(*, force: bool = False) -> bool:
         blobs = []
         for p in _PRECISIONS:
             try:
-                blob = _wisdom_path(directory, p).read_bytes()
+                blob = _wisdom_path(directory, p).read_bytes() if p in _SAVED else b""
             except OSError:
                 blob = b""
             blobs.append(blob)
@@ -91,7 +92,7 @@ def save_wisdom() -> bool:
         directory = cache_dir()
         wrote = False
         for p, blob in zip(_PRECISIONS, pyfftw.export_wisdom(), strict=True):
-            if not blob or _on_disk.get(p) == blob:
+            if p not in _SAVED or not blob or _on_disk.get(p) == blob:
                 continue
             try:
                 directory.mkdir(parents=True, exist_ok=True)

@@ -321,6 +321,7 @@ def test_wisdom_written_and_reloaded(tmp_path, monkeypatch, rng):
     path = cache / "fftw-wisdom-single.dat"
     assert path.is_file() and path.stat().st_size > 0
     assert not list(cache.glob("*.tmp"))  # the temporary file was renamed, not left
+    assert not (cache / "fftw-wisdom-longdouble.dat").exists()
 
     def plan_from_wisdom_only():
         a = pyfftw.empty_aligned(shape, np.complex64)
