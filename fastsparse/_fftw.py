@@ -120,6 +120,8 @@ class TwoPlans:
     ``a`` is the forward input and the inverse output, ``b`` the forward output and
     ``z`` the inverse input. Both plans preserve their input, so ``z`` can keep zeros
     outside the sampled positions between calls. ``z`` is zeroed after planning.
+    Only ``execute()`` is called, which never normalises (pyFFTW's ``normalise_idft``
+    acts in ``__call__``): the callers fold ``1/sqrt(N)`` into their gather/scatter.
     """
 
     def __init__(self, shape, dtype, threads: int, planner: str):
