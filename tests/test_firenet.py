@@ -425,3 +425,25 @@ def test_progress_bar(rng, capsys):
     r = firenet(A, np.ones(4), lam=0.1, restarts=3, inner=2, progress=True)
     assert r.iterations == 6
     assert "FIRENET" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.complex64])
+def test_parallel_kernels_match_serial(rng, dtype):
+    """Above the size threshold the chunked parallel kernels run; results equal the serial ones."""
+    import fastsparse
+    from fastsparse.bench import threads
+    from fastsparse.operators import Haar
+
+    if fastsparse._threads._max_threads() < 2:
+        pytest.skip("needs 2 threads")
+    A = Haar((128, 256))
+    y = random_array((128, 256), dtype, rng)
+    w = rng.uniform(0.5, 2.0, (128, 256))
+    kw = dict(lam=0.3, weights=w, restarts=3, inner=4)
+    with threads(1):
+        r1 = firenet(A, y, **kw)
+    with threads(2):
+        r2 = firenet(A, y, **kw)
+    tol = 1e-12 if dtype != np.complex64 else 1e-5
+    np.testing.assert_allclose(r2.x, r1.x, rtol=tol, atol=tol * np.abs(r1.x).max())
+    assert r2.history[-1]["objective"] == pytest.approx(r1.history[-1]["objective"], rel=tol)
