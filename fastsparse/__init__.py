@@ -39,6 +39,7 @@ _SUBMODULES = (
     "barriers",
     "transforms",
     "prox",
+    "io",
     "testing",
 )
 
