@@ -173,18 +173,21 @@ def _haar_run(x: np.ndarray, levels: int, out: np.ndarray, inverse: bool) -> boo
         return all_finite(x)
     nthreads = _threads.get_num_threads()
     H, W = x.shape[-2:]
-    a = (H // 2) * (W // 2)
-    s = _scratch(a + a // 4 + 2, x.dtype)
+    rd = real_dtype(x.dtype)
+    e = 2 if x.dtype.kind == "c" else 1
+    a = (H // 2) * (W // 2) * e
+    s = _scratch(a + a // 4 + 2 * e, rd)
     fn = k.ihaar2 if inverse else k.haar2
     acc = fn(
-        x.reshape(-1, H, W),
-        out.reshape(-1, H, W),
-        s[: a + 1],
-        s[a + 1 :],
+        x.view(rd).reshape(-1, H, W * e),
+        out.view(rd).reshape(-1, H, W * e),
+        s[: a + e],
+        s[a + e :],
         levels,
         rdt(0.5),
         _STRIP_LEVELS,
         nthreads,
+        e,
     )
     return bool(acc == 0)
 
