@@ -337,6 +337,47 @@ def test_wisdom_written_and_reloaded(tmp_path, monkeypatch, rng):
     plan_from_wisdom_only()
 
 
+_OTHER_PROCESS = """
+import numpy as np
+import pyfftw
+from fastsparse import _fftw
+
+def plan():
+    a = pyfftw.empty_aligned((20, 36), np.complex128)
+    b = pyfftw.empty_aligned((20, 36), np.complex128)
+    pyfftw.FFTW(a, b, axes=(0, 1), flags=("FFTW_MEASURE", "FFTW_WISDOM_ONLY"), threads=1)
+
+try:
+    plan()
+except RuntimeError:
+    print("no wisdom before loading")
+print("loaded", _fftw.load_wisdom())
+plan()
+print("planned from the file")
+"""
+
+
+def test_wisdom_reused_by_another_process(tmp_path, monkeypatch, rng):
+    """A second interpreter plans from the saved file alone (FFTW_WISDOM_ONLY)."""
+    import subprocess
+    import sys
+
+    cache = tmp_path / "shared"
+    monkeypatch.setenv("FASTSPARSE_CACHE_DIR", str(cache))
+    _fresh_wisdom_state(monkeypatch)
+    A = SubsampledFourier(random_mask((20, 36), rng), threads=1, planner="measure")
+    A.forward(random_array((20, 36), np.complex128, rng))
+    assert (cache / "fftw-wisdom-double.dat").is_file()
+    res = subprocess.run(
+        [sys.executable, "-c", _OTHER_PROCESS], capture_output=True, text=True, check=True
+    )
+    assert res.stdout.split("\n")[:3] == [
+        "no wisdom before loading",
+        "loaded True",
+        "planned from the file",
+    ]
+
+
 @pytest.mark.parametrize("kind", ["under_file", "readonly_dir"])
 def test_wisdom_unwritable_directory_is_skipped(kind, tmp_path, monkeypatch, rng):
     if kind == "under_file":
@@ -548,6 +589,9 @@ def _api_cases():
         Haar((8, 8)),
         Gradient((8, 8)),
         SubsampledFourier(m, planner="estimate") @ Haar((8, 8)).H,
+        SubsampledWalsh(m) @ Haar((8, 8)).H,
+        Matrix(random_array((10, 64), np.complex128, rng)),
+        Gradient((8, 8)).H,
     ]
 
 

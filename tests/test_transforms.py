@@ -235,9 +235,47 @@ def test_haar_matches_pywt(rng, dtype, shape, levels):
     tol = _tol(dtype, shape[-1]) * np.abs(x).max()
     np.testing.assert_allclose(c, ref, rtol=0, atol=tol)
     np.testing.assert_array_equal(x, x0)
+    c0 = c.copy()
     z = ihaar(c, levels=levels)
+    np.testing.assert_array_equal(c, c0)  # ihaar leaves its input alone too
     np.testing.assert_allclose(z, x, rtol=0, atol=tol)
     np.testing.assert_allclose(np.linalg.norm(c), np.linalg.norm(x), rtol=tol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    ("shape", "levels"),
+    [((64, 128), None), ((64, 128), 5), ((2, 32, 64), None), ((96, 32), 5), ((128,), None)],
+)
+def test_haar_deep_matches_pywt(rng, dtype, shape, levels):
+    """More levels than one strip pass does (4): several passes, non-square, batches."""
+    x = _data(rng, shape, dtype)
+    c = haar(x, levels=levels)
+    tol = _tol(dtype, shape[-1]) * np.abs(x).max()
+    np.testing.assert_allclose(c, haar_ref(x.astype(np.complex128), levels), rtol=0, atol=tol)
+    np.testing.assert_allclose(ihaar(c, levels=levels), x, rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_transforms_parallel_paths_agree_with_serial(rng, dtype):
+    """Strips and column blocks split over 2 threads give bit-identical results."""
+    from fastsparse import _threads
+    from fastsparse.bench import threads
+
+    x = _data(rng, (2, 128, 256), dtype)  # 128x256 is above the kernels' parallel cut-off
+    k = min(2, _threads._max_threads())
+    res = {}
+    for t in sorted({1, k}):
+        with threads(t):
+            c = haar(x)
+            res[t] = (c, ihaar(c), fwht(x, axes=(1, 2)), fwht(x, axes=1, order="dyadic"))
+    for a, b in zip(res[1], res[k], strict=True):
+        np.testing.assert_array_equal(a, b)
+    tol = _tol(dtype, 256) * np.abs(x).max()
+    np.testing.assert_allclose(res[k][0], haar_ref(x.astype(np.complex128), None), atol=tol)
+    np.testing.assert_allclose(res[k][1], x, atol=tol)
+    ref = fwht_ref(x, (1,), "dyadic")
+    np.testing.assert_allclose(res[k][3], ref, atol=_tol(dtype, 128) * np.abs(x).max())
 
 
 @pytest.mark.slow
