@@ -44,3 +44,15 @@ def test_lista_does_not_reach_firenet(K):
     assert d > 1.5 * corrected
     # and it sits at its training minimiser c e2 (distance c sqrt(2))
     assert abs(d - prob.c * math.sqrt(2)) < 0.05 * prob.c * math.sqrt(2)
+
+
+def test_cli_barriers_firenet_only(capsys):
+    from fastsparse.cli import main
+
+    assert main(["barriers", "--no-lista", "--K", "3", "--n", "20"]) == 0
+    out = capsys.readouterr().out
+    row = next(ln.split() for ln in out.splitlines() if ln.split()[:2] == ["3", "20"])
+    # K n FIRENET corrected published LISTA c*sqrt(2) published
+    firenet, corrected, published = (float(v) for v in row[2:5])
+    assert abs(firenet - corrected) <= 0.2 * corrected and published == 0.0025980
+    assert row[5] == "-" and "midpoint" in out

@@ -24,7 +24,7 @@ def _matrix_problem(cplx, rng, m=12, N=20):
 def _fourier_haar_problem(rng, n=16):
     mask = np.zeros((n, n), bool)
     mask.flat[rng.choice(n * n, n * n // 3, replace=False)] = True
-    A = SubsampledFourier(mask, planner="FFTW_ESTIMATE") @ Haar((n, n)).H
+    A = SubsampledFourier(mask, planner="FFTW_ESTIMATE", threads=1) @ Haar((n, n)).H
     c = rng.standard_normal((n, n)) * (rng.random((n, n)) < 0.15)
     return A, A.forward(c.astype(complex))
 
@@ -114,3 +114,42 @@ def test_vjp_eps0_derivative(cplx, rng):
     h = 1e-6
     fd = (f(1.3 + h) - f(1.3 - h)) / (2 * h)
     assert abs(fd - ebar) <= 1e-6 * abs(ebar)
+
+
+def test_vjp_schedule_and_max_iterations(rng):
+    A, y = _matrix_problem(True, rng)
+    v = _rand(A.in_shape, True, rng)
+    kw = dict(lam=0.05, inner=3, tau=0.9, sigma=0.9, eps0=1.0)
+    capped = FIRENET(A, restarts=4, max_iterations=7, **kw)  # runs 2 restarts of 3
+    two = FIRENET(A, restarts=2, **kw)
+    np.testing.assert_allclose(firenet_forward(capped, y), capped(y), rtol=1e-12)
+    np.testing.assert_allclose(firenet_vjp(capped, y, v), firenet_vjp(two, y, v), rtol=1e-13)
+    with pytest.raises(ValueError, match="schedule"):
+        firenet_vjp(FIRENET(A, lam=0.05, schedule="adaptive"), y, v)
+
+
+def test_vjp_memory_bounded_by_checkpointing(rng):
+    """Deep networks: the reverse pass stores restart outputs, not every layer's state."""
+    import tracemalloc
+
+    n = 32
+    mask = rng.random((n, n)) < 0.5
+    A = SubsampledFourier(mask, planner="FFTW_ESTIMATE", threads=1) @ Haar((n, n)).H
+    y = A.forward(rng.standard_normal((n, n)) + 0j)
+    v = _rand(A.in_shape, True, rng)
+    p = 20
+
+    def peak(restarts):
+        net = FIRENET(A, lam=1e-3, restarts=restarts, inner=p, tau=0.99, sigma=0.99)
+        firenet_vjp(net, y, v)  # warm up plans and kernels
+        tracemalloc.start()
+        firenet_vjp(net, y, v)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    shallow, deep = peak(2), peak(12)
+    state = 16 * (A.in_shape[0] * A.in_shape[1] + A.out_shape[0])  # bytes of one (x, v)
+    # storing every layer would add 10 restarts x p layers x (z, u) states; checkpoints add
+    # 10 restart outputs (plus a copy of each inside the forward pass)
+    assert deep - shallow < 0.2 * 10 * p * state, (shallow, deep, state)

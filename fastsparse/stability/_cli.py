@@ -35,9 +35,9 @@ def _plot(rep, path: str) -> None:
     b = [tuple(v if v > 0 else float("nan") for v in r) for r in rep["bits"]]
     ax[0].semilogy([r[0] for r in b], [r[1] for r in b], "o-", label="nearest")
     ax[0].semilogy([r[0] for r in b], [r[2] for r in b], "s-", label="stochastic")
-    ax[0].semilogy([r[0] for r in b], [r[3] for r in b], "k--", label="2^-b ||out||")
+    ax[0].semilogy([r[0] for r in b], [r[3] for r in b], "k--", label="n p eta_b")
     ax[0].set_xlabel("mantissa bits b")
-    ax[0].set_ylabel("output error")
+    ax[0].set_ylabel("output error vs exact arithmetic")
     e = rep["layer_error"]
     ax[1].loglog([r[0] for r in e], [r[1] for r in e], "o-", label="random")
     ax[1].loglog([r[0] for r in e], [r[2] for r in e], "s-", label="worst")

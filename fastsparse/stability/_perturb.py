@@ -74,8 +74,8 @@ class RankOnePerturbation(LinearOperator):
         return super().norm(**kwargs)
 
 
-def perturb(A_or_y, size, seed=None):
-    """An inexact input: a perturbed array ``y_n`` or operator ``A_n`` at distance ``size``.
+def perturb(A, size, seed=None):
+    """An inexact input: a perturbed operator ``A_n`` or array ``y_n`` at distance ``size``.
 
     - array ``y``: ``y + size * g / ||g||_2``, ``g`` standard (complex, for complex ``y``)
       Gaussian, so ``||y_n - y||_2 = size``;
@@ -88,8 +88,8 @@ def perturb(A_or_y, size, seed=None):
 
     Parameters
     ----------
-    A_or_y : ndarray or LinearOperator
-        The exact input.
+    A : LinearOperator or array_like
+        The exact input: an operator ``A`` or a measurement array ``y`` (``perturb(y, size)``).
     size : float
         Norm of the perturbation (2-norm of an array; operator 2-norm), ``>= 0``.
     seed : int or numpy.random.Generator, optional
@@ -109,21 +109,20 @@ def perturb(A_or_y, size, seed=None):
     """
     size = check_real(size, "size", nonnegative=True)
     rng = np.random.default_rng(seed)
-    if isinstance(A_or_y, Matrix):
-        M = A_or_y.M
+    if isinstance(A, Matrix):
+        M = A.M
         cplx = M.dtype.kind == "c"
         u = _unit(M.shape[0], cplx, rng)
         v = _unit(M.shape[1], cplx, rng)
         return Matrix((M + size * np.outer(u, v.conj())).astype(M.dtype))
-    if isinstance(A_or_y, LinearOperator):
-        A = A_or_y
+    if isinstance(A, LinearOperator):
         cplx = bool(A.is_complex or np.dtype(A.dtype).kind == "c")
         u = _unit(A.out_shape, cplx, rng)
         v = _unit(A.in_shape, cplx, rng)
         dt = complex_dtype(A.dtype) if cplx else result_dtype(A.dtype)
         return RankOnePerturbation(A, u.astype(dt), v.astype(dt), size)
-    if isinstance(A_or_y, (str, bytes)) or A_or_y is None:
-        raise TypeError(f"A_or_y must be an array or a LinearOperator, got {type(A_or_y).__name__}")
-    y = as_array(A_or_y, "A_or_y")
+    if isinstance(A, (str, bytes)) or A is None:
+        raise TypeError(f"A must be an array or a LinearOperator, got {type(A).__name__}")
+    y = as_array(A, "A")
     g = _unit(y.shape, y.dtype.kind == "c", rng)
     return (y + size * g).astype(y.dtype)

@@ -46,12 +46,20 @@ def _kernels():
 
 def _setup(net, y, x0=None, dtype=None, eps0=None) -> _Setup:
     A = net.A
+    schedule = getattr(net, "schedule", "fixed")
+    if schedule != "fixed":
+        raise ValueError(
+            f"net: the VJP is defined for schedule='fixed' (the unrolled network), got {schedule!r}"
+        )
     y = as_array(y, "y", shape=tuple(A.out_shape))
     dt = result_dtype(y.dtype) if dtype is None else np.dtype(dtype)
     if A.is_complex or np.dtype(A.dtype).kind == "c" or y.dtype.kind == "c":
         dt = complex_dtype(dt)
     rdt = real_dtype(dt)
     p, n = int(net.inner), int(net.restarts)
+    cap = getattr(net, "max_iterations", None)
+    if cap is not None:  # FIRENET runs only the restarts that fit in max_iterations
+        n = min(n, int(cap) // p)
     lam, tau, sigma = float(net.lam), float(net.tau), float(net.sigma)
     delta = float(net.delta)
     L_A = getattr(net, "L_A", None)
