@@ -236,7 +236,7 @@ class Matrix(LinearOperator):
     array([1., 2.])
     """
 
-    def __init__(self, M):
+    def __init__(self, M) -> None:
         M = as_array(M, "M", ndim=2)
         if 0 in M.shape:
             raise ValueError(f"M must be a non-empty 2-D matrix, got shape {M.shape}")
@@ -296,7 +296,7 @@ class _Pool:
     of simultaneous calls, not the number of threads that ever called.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._free: dict[tuple, list] = {}
         self.created = 0
