@@ -4,6 +4,8 @@
 (pre-planned ``pyfftw.FFTW`` objects executed on their own aligned arrays: no copies,
 no normalisation pass) with the same planner effort and thread count, 25% mask;
 ``SubsampledWalsh`` forward + adjoint against two raw ``fwht`` calls with ``out=``.
+Two reference rows show why pyFFTW: the raw pyFFTW pair against ``scipy.fft`` (with
+``workers`` = threads) and ``numpy.fft`` (single-threaded) doing the same unitary pair.
 """
 
 from __future__ import annotations
@@ -69,9 +71,33 @@ def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> lis
         A._forward(x, y)
         A._adjoint(y, z)
 
-    t_raw, t_api, t_inner = _interleaved([raw, api, inner], repeats)
+    import scipy.fft
+
+    def sp() -> None:  # allocates its outputs; pocketfft, no planning; workers = threads
+        scipy.fft.ifft2(scipy.fft.fft2(x, norm="ortho", workers=k), norm="ortho", workers=k)
+
+    def npf() -> None:  # single-threaded
+        np.fft.ifft2(np.fft.fft2(x, norm="ortho"), norm="ortho")
+
+    t_raw, t_api, t_inner, t_sp, t_np = _interleaved([raw, api, inner, sp, npf], repeats)
     common = dict(n=n, threads=k, dtype="complex128")
     return [
+        ratio_row(
+            "pyFFTW fft2+ifft2 (why pyFFTW)",
+            t_raw,
+            t_sp,
+            "scipy.fft fft2+ifft2",
+            "reference",
+            **common,
+        ),
+        ratio_row(
+            "pyFFTW fft2+ifft2 (why pyFFTW)",
+            t_raw,
+            t_np,
+            "numpy.fft fft2+ifft2",
+            "reference",
+            **common,
+        ),
         ratio_row(
             "SubsampledFourier fwd+adj",
             t_api,
