@@ -132,6 +132,10 @@ def test_layer_error_norm_and_worst_direction(rng):
     ar.after_layer(x1, v1, 0)
     d = np.sqrt(np.linalg.norm(x1 - x) ** 2 + np.linalg.norm(v1 - v) ** 2)
     assert abs(d - 0.1) < 1e-14
+    assert np.abs((x1 - x).imag).min() > 0 and np.abs((x1 - x).real).min() > 0
+    x2, v2 = x.copy(), v.copy()
+    ar.after_layer(x2, v2, 1)  # a fresh direction at every layer
+    assert abs(np.vdot(x2 - x, x1 - x)) < 0.9 * np.linalg.norm(x2 - x) * np.linalg.norm(x1 - x)
     w = Arithmetic(layer_error=0.1, mode="worst")
     xa, va = x.copy(), v.copy()
     w.after_layer(xa, va, 0)  # first layer: back towards 0

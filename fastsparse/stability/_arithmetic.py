@@ -222,10 +222,13 @@ class Arithmetic:
         return (eta / nrm) * gx, (eta / nrm) * gv
 
     def _gauss(self, a: np.ndarray) -> np.ndarray:
-        g = self._rng.standard_normal(a.shape)
+        """Standard (complex) Gaussian of ``a``'s shape, drawn directly in ``a``'s precision."""
+        rdt = a.real.dtype if a.dtype.kind in "fc" else np.dtype(np.float64)
         if a.dtype.kind == "c":
-            g = g + 1j * self._rng.standard_normal(a.shape)
-        return g.astype(a.dtype)
+            g = self._rng.standard_normal(2 * a.size, dtype=rdt).view(a.dtype)
+        else:
+            g = self._rng.standard_normal(a.size, dtype=rdt)
+        return g.reshape(a.shape)
 
     def __repr__(self) -> str:
         return (

@@ -92,15 +92,16 @@ def stability_report(
     lam = check_real(lam, "lam", positive=True)
     t0 = time.perf_counter()
     A, H, x, y, FIRENET, kw = _setup(n, fraction, mask, seed, lam, restarts, inner)
+    L_A = float(A.norm())
     exact = FIRENET(A, **kw)(y)
     nrm = float(np.linalg.norm(exact))
     img_err = float(np.linalg.norm(H.adjoint(exact).real - x) / np.linalg.norm(x))
 
-    def err(ar=None, AA=None, yy=None):
+    def err(ar=None, AA=None, yy=None, size=0.0):
         op = A if AA is None else AA
         kwo = dict(kw)
-        if AA is not None:  # steps for the perturbed operator's own norm
-            kwo["tau"] = kwo["sigma"] = 1.0 / max(1.0, float(AA.norm()))
+        if AA is not None:  # steps for the perturbed operator: ||A_n|| <= ||A|| + size
+            kwo["tau"] = kwo["sigma"] = 1.0 / max(1.0, L_A + size)
         out = FIRENET(op, arithmetic=ar, **kwo)(y if yy is None else yy)
         return float(np.linalg.norm(out - exact))
 
@@ -133,7 +134,7 @@ def stability_report(
             (
                 float(s),
                 err(yy=perturb(y, s, seed=seed)),
-                err(AA=perturb(A, s, seed=seed)),
+                err(AA=perturb(A, s, seed=seed), size=float(s)),
             )
         )
     setup = {
