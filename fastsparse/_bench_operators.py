@@ -22,12 +22,17 @@ __all__ = ["rows"]
 _PLANNER = "FFTW_MEASURE"
 
 
+# Seconds of calls per function and round: several scheduler time slices, so that load
+# from other processes is spread over the functions of a round instead of hitting one.
+_ROUND_S = 0.1
+
+
 def _interleaved(fns: list[Callable[[], object]], repeats: int) -> list[float]:
     """Median time of each function, timed in alternating rounds (fair under load)."""
     numbers = []
     for fn in fns:
         t = median_time(fn, repeats=1)  # warms up and estimates one call
-        numbers.append(max(1, int(0.02 / t) if t > 0 else 1))
+        numbers.append(max(1, int(_ROUND_S / t) if t > 0 else 1))
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
         for fn, number, ts in zip(fns, numbers, times, strict=True):
