@@ -5,6 +5,7 @@ Complex convention: a cotangent ``g`` of a complex variable ``z`` stands for
 VJP equals the JVP.
 """
 
+import numpy as np
 from numba import njit
 
 
@@ -24,3 +25,28 @@ def soft_threshold_vjp(z, t, g, out):
             out[i] = g[i] - s * g[i] + (s * re / (a * a)) * zi
         else:
             out[i] = g[i] - g[i]
+
+
+@njit(cache=True, nogil=True)
+def ball_projection_vjp(u, g, out):
+    """Cotangent through the projection onto the unit ball at ``u``: ``out = J_P(u) g``.
+
+    ``P(u) = u / max(1, ||u||)``. For ``||u|| > 1``: ``J_P g = (g - uh Re(uh^H g)) / ||u||``,
+    ``uh = u / ||u||``; the identity for ``||u|| <= 1``. ``u``, ``g``, ``out`` 1-D, same dtype
+    (``out`` may alias ``g``). Two passes, no temporaries.
+    """
+    s = abs(u[0]) - abs(u[0])  # zero in u's real precision
+    d = s
+    for i in range(u.size):
+        a = u[i]
+        b = g[i]
+        s += a.real * a.real + a.imag * a.imag
+        d += a.real * b.real + a.imag * b.imag
+    if s <= 1:
+        for i in range(u.size):
+            out[i] = g[i]
+        return
+    inv = (s / s) / np.sqrt(s)  # s > 1: s / s is one in u's real precision
+    c = d * inv * inv * inv
+    for i in range(u.size):
+        out[i] = g[i] * inv - u[i] * c

@@ -153,3 +153,27 @@ def test_vjp_memory_bounded_by_checkpointing(rng):
     # storing every layer would add 10 restarts x p layers x (z, u) states; checkpoints add
     # 10 restart outputs (plus a copy of each inside the forward pass)
     assert deep - shallow < 0.2 * 10 * p * state, (shallow, deep, state)
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64, np.float64, np.float32])
+@pytest.mark.parametrize("scale", [0.5, 3.0])
+def test_ball_projection_vjp_kernel(dtype, scale, rng):
+    """J_P(u) g against central differences of P(u) = u / max(1, ||u||) (J_P is symmetric)."""
+    from fastsparse.kernels.vjp import ball_projection_vjp
+
+    cplx = np.dtype(dtype).kind == "c"
+    u = _rand(7, cplx, rng)
+    u = (scale * u / np.linalg.norm(u)).astype(dtype)
+    g = _rand(7, cplx, rng).astype(dtype)
+    out = np.empty_like(u)
+    ball_projection_vjp(u, g, out)
+    assert out.dtype == u.dtype
+
+    def P(w):
+        return w / max(1.0, np.linalg.norm(w))
+
+    u64, g64 = u.astype(np.complex128), g.astype(np.complex128)
+    h = 1e-6
+    jvp = (P(u64 + h * g64) - P(u64 - h * g64)) / (2 * h)
+    tol = 1e-6 if np.finfo(dtype).eps < 1e-10 else 1e-5
+    np.testing.assert_allclose(out, jvp, rtol=tol, atol=tol * np.linalg.norm(jvp))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -21,6 +22,13 @@ def _real_view(x: np.ndarray) -> np.ndarray:
     """1-D real view of a C-contiguous float or complex array (complex: Re, Im interleaved)."""
     flat = x.reshape(-1)
     return flat.view(flat.real.dtype) if flat.dtype.kind == "c" else flat
+
+
+def _sumsq(a: np.ndarray) -> float:
+    """``||a||^2`` by a Numba loop (BLAS dot products stall when the machine is loaded)."""
+    from ..kernels import prox
+
+    return float(prox.sum_squares(np.ascontiguousarray(a).reshape(-1)))
 
 
 def _round_inplace(x: np.ndarray, bits: int, stochastic: bool, key: int) -> None:
@@ -213,12 +221,12 @@ class Arithmetic:
                 dx, dv = self._prev[0] - x, self._prev[1] - v
             if dx.shape != x.shape or dv.shape != v.shape:
                 dx, dv = -x, -v
-            nrm = float(np.sqrt(np.vdot(dx, dx).real + np.vdot(dv, dv).real))
+            nrm = math.sqrt(_sumsq(dx) + _sumsq(dv))
             if nrm > 0:
                 return (eta / nrm) * dx, (eta / nrm) * dv
         gx = self._gauss(x)
         gv = self._gauss(v)
-        nrm = float(np.sqrt(np.vdot(gx, gx).real + np.vdot(gv, gv).real))
+        nrm = math.sqrt(_sumsq(gx) + _sumsq(gv))
         return (eta / nrm) * gx, (eta / nrm) * gv
 
     def _gauss(self, a: np.ndarray) -> np.ndarray:

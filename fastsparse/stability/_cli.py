@@ -47,6 +47,8 @@ def _plot(rep, path: str) -> None:
     ax[2].loglog([r[0] for r in s], [r[1] for r in s], "o-", label="y_n")
     ax[2].loglog([r[0] for r in s], [r[2] for r in s], "s-", label="A_n")
     ax[2].loglog([r[0] for r in s], [r[0] for r in s], "k--", label="size")
+    nout = rep["setup"]["output_norm"]
+    ax[2].loglog([r[0] for r in s], [r[0] * nout for r in s], "k:", label="size ||out||")
     ax[2].set_xlabel("input perturbation size")
     for a in ax:
         a.legend()

@@ -60,13 +60,13 @@ class RankOnePerturbation(LinearOperator):
     def _forward(self, x, out):
         self.A._forward(x, out)
         u, v = self._vecs(out.dtype)
-        c = np.vdot(v, x.astype(out.dtype, copy=False)) * self.size
+        c = np.multiply(v.conj(), x).sum() * self.size  # no BLAS: its threads stall under load
         out += c * u
 
     def _adjoint(self, y, out):
         self.A._adjoint(y, out)
         u, v = self._vecs(out.dtype)
-        c = np.vdot(u, y.astype(out.dtype, copy=False)) * self.size
+        c = np.multiply(u.conj(), y).sum() * self.size
         out += c * v
 
     def norm(self, **kwargs) -> float:

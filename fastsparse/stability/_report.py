@@ -178,11 +178,12 @@ def format_report(rep: dict[str, Any]) -> str:
         L.append(f"{eta:>9.1e} {e1:>11.3e} {e2:>11.3e} {ref:>11.3e}")
     L += [
         "",
-        "inexact input: ||y_n - y|| = size, ||A_n - A|| = size (rank one)",
-        f"{'size':>9} {'y_n':>11} {'A_n':>11}",
+        "inexact input: ||y_n - y|| = size, ||A_n - A|| = size (rank one); the data error they",
+        "make is at most size (y_n) and size ||x|| (A_n: ||(A_n - A) x||), x ~ the output",
+        f"{'size':>9} {'y_n':>11} {'A_n':>11} {'size*||out||':>13}",
     ]
     for sz, e1, e2 in rep["input"]:
-        L.append(f"{sz:>9.1e} {e1:>11.3e} {e2:>11.3e}")
+        L.append(f"{sz:>9.1e} {e1:>11.3e} {e2:>11.3e} {sz * s['output_norm']:>13.3e}")
     L.append(f"({s['seconds']:.1f} s)")
     return "\n".join(L)
 

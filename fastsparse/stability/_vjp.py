@@ -155,15 +155,6 @@ def firenet_forward(net, y, *, x0=None, arithmetic=None, eps0=None):
     return _run(s, arithmetic)
 
 
-def _proj_vjp(u, g):
-    """J_P(u) g for P(u) = u / max(1, ||u||)."""
-    nrm = float(np.linalg.norm(u))
-    if nrm <= 1.0:
-        return g.copy()
-    uh = u / nrm
-    return (g - uh * np.vdot(uh, g).real) / nrm
-
-
 def firenet_vjp(net, y, v, x0=None, return_x0=False, *, eps0=None, return_eps0=False):
     """Reverse-mode product through FIRENET: the cotangent of ``y`` for output cotangent ``v``.
 
@@ -229,7 +220,8 @@ def firenet_vjp(net, y, v, x0=None, return_x0=False, *, eps0=None, return_eps0=F
         for i in range(p - 1, -1, -1):
             z_i, u_i = rec[i]
             xbar += cbar
-            ubar = np.ascontiguousarray(_proj_vjp(u_i, vbar), dtype=dt)
+            ubar = np.empty(A.out_shape, dt)
+            kv.ball_projection_vjp(u_i.reshape(-1), vbar.reshape(-1), ubar.reshape(-1))
             A._adjoint(ubar, ahu)
             xbar += two * sigma * ahu
             xprev = -sigma * ahu
