@@ -12,6 +12,7 @@ import numpy as np
 from . import _fftw
 from ._threads import get_num_threads
 from ._validation import (
+    all_finite,
     as_array,
     check_int,
     check_mask,
@@ -51,6 +52,10 @@ class LinearOperator:
     is_complex: bool = False
     isometry: bool = False
     coisometry: bool = False
+    # True where ``_forward`` / ``_adjoint`` detect NaN or inf in their input while they
+    # read it (returning False then): ``forward`` / ``adjoint`` skip their own scan.
+    _forward_checks: bool = False
+    _adjoint_checks: bool = False
 
     # -- dtype rule: precision follows the input, complexness follows input or operator
     def result_dtype(self, in_dtype) -> np.dtype:
@@ -58,25 +63,29 @@ class LinearOperator:
         dt = result_dtype(in_dtype)
         return complex_dtype(dt) if self.is_complex else dt
 
-    def _prepare(self, x, shape, name):
-        return as_array(x, name, shape=shape)
+    def _prepare(self, x, shape, name, finite=True):
+        return as_array(x, name, shape=shape, finite=finite)
 
     def forward(self, x, out=None):
         """Apply the operator: ``x`` of ``in_shape`` to an array of ``out_shape``."""
-        x = self._prepare(x, self.in_shape, "x")
+        checks = self._forward_checks
+        x = self._prepare(x, self.in_shape, "x", finite=not checks)
         out = out_array(out, self.out_shape, self.result_dtype(x.dtype))
         if out is x or np.shares_memory(out, x):
             x = x.copy()
-        self._forward(x, out)
+        if self._forward(x, out) is False and checks:
+            raise ValueError("x contains NaN or inf")
         return out
 
     def adjoint(self, y, out=None):
         """Apply the adjoint: ``y`` of ``out_shape`` to an array of ``in_shape``."""
-        y = self._prepare(y, self.out_shape, "y")
+        checks = self._adjoint_checks
+        y = self._prepare(y, self.out_shape, "y", finite=not checks)
         out = out_array(out, self.in_shape, self.result_dtype(y.dtype))
         if out is y or np.shares_memory(out, y):
             y = y.copy()
-        self._adjoint(y, out)
+        if self._adjoint(y, out) is False and checks:
+            raise ValueError("y contains NaN or inf")
         return out
 
     def _forward(self, x, out):  # pragma: no cover - abstract
@@ -158,12 +167,13 @@ class _Adjoint(LinearOperator):
         self.dtype = op.dtype
         self.is_complex = op.is_complex
         self.isometry, self.coisometry = op.coisometry, op.isometry
+        self._forward_checks, self._adjoint_checks = op._adjoint_checks, op._forward_checks
 
     def _forward(self, x, out):
-        self.op._adjoint(x, out)
+        return self.op._adjoint(x, out)
 
     def _adjoint(self, y, out):
-        self.op._forward(y, out)
+        return self.op._forward(y, out)
 
     @property
     def H(self) -> LinearOperator:
@@ -191,6 +201,8 @@ class _Composition(LinearOperator):
         self.is_complex = a.is_complex or b.is_complex
         self.isometry = a.isometry and b.isometry
         self.coisometry = a.coisometry and b.coisometry
+        # the input is read by b (forward) or a (adjoint) only
+        self._forward_checks, self._adjoint_checks = b._forward_checks, a._adjoint_checks
         self._local = threading.local()
 
     def _scratch(self, shape, dtype):
@@ -205,13 +217,15 @@ class _Composition(LinearOperator):
 
     def _forward(self, x, out):
         mid = self._scratch(self.b.out_shape, self.b.result_dtype(x.dtype))
-        self.b._forward(x, mid)
+        ok = self.b._forward(x, mid)
         self.a._forward(mid, out)
+        return ok
 
     def _adjoint(self, y, out):
         mid = self._scratch(self.a.in_shape, self.a.result_dtype(y.dtype))
-        self.a._adjoint(y, mid)
+        ok = self.a._adjoint(y, mid)
         self.b._adjoint(mid, out)
+        return ok
 
     def __repr__(self) -> str:
         return f"({self.a!r} @ {self.b!r})"
@@ -386,6 +400,10 @@ class SubsampledFourier(_Pooled, LinearOperator):
     is_complex = True
     isometry = False
     coisometry = True
+    # NaN or inf anywhere in x reaches every DFT bin, so the gather sees it (and the
+    # scatter reads all of y); a finite x whose spectrum overflows is told apart below.
+    _forward_checks = True
+    _adjoint_checks = True
 
     def __init__(self, mask, threads=None, *, planner="FFTW_MEASURE", dtype=np.complex128):
         mask = check_mask(mask, "mask", ndim=2)
@@ -432,19 +450,21 @@ class SubsampledFourier(_Pooled, LinearOperator):
                 plans.forward_from(x)  # FFTW straight from x when aligned
             else:
                 plans.forward_cast(x)
-            _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out)
+            ok = _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out)
         finally:
             self._pool.give(key, plans)
+        return ok or all_finite(x)
 
     def _adjoint(self, y, out):
         cdt = complex_dtype(y.dtype)
         key = self._key(cdt)
         plans = self._pool.take(key, self._make_plans(key))
         try:
-            _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat)
+            ok = _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat)
             plans.inverse_into(out)
         finally:
             self._pool.give(key, plans)
+        return ok or all_finite(y)
 
     def __repr__(self) -> str:
         return f"SubsampledFourier(shape={self.in_shape}, samples={self.out_shape[0]})"
@@ -562,6 +582,8 @@ class SubsampledWalsh(_Pooled, LinearOperator):
     is_complex = False
     isometry = False
     coisometry = True
+    _forward_checks = True
+    _adjoint_checks = True
 
     def __init__(self, mask, order="sequency"):
         mask = check_mask(mask, "mask", ndim=2)
@@ -591,10 +613,11 @@ class SubsampledWalsh(_Pooled, LinearOperator):
         key = ("f", x.dtype.char)
         buf = self._pool.take(key, self._new_buffer(x.dtype))
         try:
-            _fwht_into(x, buf, (0, 1), "natural")
+            ok = _fwht_into(x, buf, (0, 1), "natural")  # checks x while reading it
             _kfourier.gather(buf.reshape(-1), self._idx, _precision_scalar(1.0, x.dtype), out)
         finally:
             self._pool.give(key, buf)
+        return ok
 
     def _adjoint(self, y, out):
         from .transforms import _fwht_into
@@ -602,11 +625,12 @@ class SubsampledWalsh(_Pooled, LinearOperator):
         key = ("z", y.dtype.char)
         buf = self._pool.take(key, self._new_buffer(y.dtype))
         try:
-            _kfourier.scatter(y, self._idx, _precision_scalar(1.0, y.dtype), buf.reshape(-1))
+            ok = _kfourier.scatter(y, self._idx, _precision_scalar(1.0, y.dtype), buf.reshape(-1))
             # reads buf once and works in out, so buf keeps its zeros for the next call
             _fwht_into(buf, out, (0, 1), "natural")
         finally:
             self._pool.give(key, buf)
+        return ok or all_finite(y)
 
     def __repr__(self) -> str:
         return (
@@ -651,6 +675,8 @@ class Haar(LinearOperator):
 
     isometry = True
     coisometry = True
+    _forward_checks = True
+    _adjoint_checks = True
 
     def __init__(self, shape, levels=None):
         try:
@@ -677,12 +703,12 @@ class Haar(LinearOperator):
     def _forward(self, x, out):
         from .transforms import _haar_into
 
-        _haar_into(x, self.levels, out)
+        return _haar_into(x, self.levels, out)  # checks x while reading it
 
     def _adjoint(self, y, out):
         from .transforms import _ihaar_into
 
-        _ihaar_into(y, self.levels, out)
+        return _ihaar_into(y, self.levels, out)
 
     def norm(self, **kwargs) -> float:
         """1: the transform is orthogonal."""
