@@ -326,10 +326,11 @@ def test_appending_firenet_bounds_amplification():
     x = Xt[0]
     mx = 0.05 * np.linalg.norm(F.forward(x))
     a_f = worst_case_perturbation(f, F, x, max_norm=mx, steps=10, seed=0)
-    # small steps: the default lr = 0.01 reaches the sphere after one step on the composite
-    # (amplification ~3); lr = 1e-4 climbs for ~30 steps and finds ~13
-    comp_res = worst_case_perturbation(comp, F, x, max_norm=mx, steps=60, lr=1e-4, seed=0)
-    assert comp_res.steps < 60 and abs(comp_res.norm - mx) <= 1e-12 * mx
+    # smaller steps: the default lr = 0.01 reaches the sphere after one step on the composite
+    # (amplification ~3); lr = 1e-3 climbs for ~10 steps and finds ~12.4 (1e-4: 32 steps, 12.7)
+    comp_res = worst_case_perturbation(comp, F, x, max_norm=mx, steps=40, lr=1e-3, seed=0)
+    assert comp_res.steps < 40 and abs(comp_res.norm - mx) <= 1e-12 * mx
+    assert comp_res.amplification > 10  # the stronger search did climb
     assert a_f.amplification > 50 * comp_res.amplification and comp_res.amplification < 20
     # the unstable map's own worst perturbation does not transfer to the composite
     e = F.forward(a_f.r)
@@ -393,7 +394,8 @@ def test_cli_stability_report_and_plot(tmp_path, capsys):
     from fastsparse.cli import main
 
     png = tmp_path / "stab.png"
-    assert main(["stability", "--n", "16", "--restarts", "2", "--plot", str(png)]) == 0
+    args = ["stability", "--n", "16", "--restarts", "2", "--inner", "2", "--plot", str(png)]
+    assert main(args) == 0
     out = capsys.readouterr().out
     assert "n*p*eta_b" in out and "n*p*eta" in out and "A_n" in out
     assert len([ln for ln in out.splitlines() if ln.split()[:1] == ["8"]]) == 1
