@@ -11,7 +11,7 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments of ``fastsparse stability``."""
-    p.add_argument("--n", type=int, default=128, help="phantom side (default 128)")
+    p.add_argument("--n", type=int, default=None, help="image side (default 128; --demo: 32)")
     p.add_argument("--fraction", type=float, default=0.25, help="sampling fraction (0.25)")
     p.add_argument("--mask", choices=["das", "uniform"], default="das", help="sampling pattern")
     p.add_argument("--restarts", type=int, default=5, help="FIRENET restarts n (5)")
@@ -73,14 +73,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.demo:
         demo_unstable(
-            n=32 if args.n == 128 else args.n,
+            n=32 if args.n is None else args.n,
             fraction=args.fraction,
             steps=args.steps,
             seed=args.seed,
         )
         return 0
     rep = stability_report(
-        args.n,
+        128 if args.n is None else args.n,
         fraction=args.fraction,
         mask=args.mask,
         restarts=args.restarts,
