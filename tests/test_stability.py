@@ -419,3 +419,21 @@ def test_cli_stability_demo(capsys):
     firenet = float(rows["FIRENET 8x5 (x0 = 0)"][1])
     assert firenet < 3 and unstable > 20 * firenet
     assert float(rows["unstable (ridge 1e-12)"][4]) < unstable / 5  # random perturbation
+
+
+@pytest.mark.parametrize(
+    ("cdtype", "rdtype"), [(np.complex64, np.float32), (np.complex128, np.float64)]
+)
+@pytest.mark.parametrize("mode", ["nearest", "stochastic"])
+def test_complex_rounding_is_per_part(cdtype, rdtype, mode, rng):
+    z = (_specimens(rdtype, rng, 500)[:500] + 1j * _specimens(rdtype, rng, 500)[:500]).astype(
+        cdtype
+    )
+    r = round_to_bits(z, 7, mode=mode, seed=4)
+    assert r.dtype == cdtype
+    parts = r.view(rdtype)  # Re, Im interleaved
+    low = parts.view(UINT[rdtype]) & UINT[rdtype]((1 << (FRAC[rdtype] - 7)) - 1)
+    assert not low[np.isfinite(parts)].any()
+    if mode == "nearest":
+        np.testing.assert_array_equal(r.real, round_to_bits(z.real.copy(), 7))
+        np.testing.assert_array_equal(r.imag, round_to_bits(z.imag.copy(), 7))
