@@ -2,7 +2,8 @@
 
 ``Arithmetic`` (precision, mantissa rounding, per-layer errors for ``FIRENET(arithmetic=)``),
 ``perturb`` (inexact ``A_n``, ``y_n``), ``worst_case_perturbation`` (exact-gradient attacks),
-``firenet_vjp``, the unstable learned reconstructor, and ``stability_report``.
+``firenet_vjp``, the unstable learned reconstructor, and ``stability_report`` /
+``format_report``.
 """
 
 from ._arithmetic import Arithmetic, round_to_bits
@@ -25,6 +26,7 @@ __all__ = [
     "StabilisedReconstructor",
     "firenet_forward",
     "firenet_vjp",
+    "format_report",
     "image_network",
     "perturb",
     "random_ellipses",
@@ -36,8 +38,8 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name == "stability_report":
-        from ._report import stability_report
+    if name in ("stability_report", "format_report"):
+        from . import _report
 
-        return stability_report
+        return getattr(_report, name)
     raise AttributeError(f"module 'fastsparse.stability' has no attribute {name!r}")
