@@ -4,7 +4,9 @@
 (pre-planned ``pyfftw.FFTW`` objects executed on their own aligned arrays: no copies,
 no normalisation pass) with the same planner effort and thread count, 25% mask;
 ``SubsampledWalsh`` forward + adjoint against two raw ``fwht`` calls with ``out=``.
-Two reference rows show why pyFFTW: the raw pyFFTW pair against ``scipy.fft`` (with
+One-thread rows also give the ratio in CPU time of the calling thread (``cpu_*``
+columns), which other processes on a loaded machine do not inflate. Two reference rows
+show why pyFFTW: the raw pyFFTW pair against ``scipy.fft`` (with
 ``workers`` = threads) and ``numpy.fft`` (single-threaded) doing the same unitary pair.
 """
 
@@ -29,18 +31,46 @@ _ROUND_S = 0.1
 
 def _interleaved(fns: list[Callable[[], object]], repeats: int) -> list[float]:
     """Median time of each function, timed in alternating rounds (fair under load)."""
+    return _interleaved_cpu(fns, repeats)[0]
+
+
+def _interleaved_cpu(
+    fns: list[Callable[[], object]], repeats: int
+) -> tuple[list[float], list[float]]:
+    """Median wall time and median CPU time of the calling thread, in alternating rounds.
+
+    With one thread (Numba and FFTW both run in the caller) the thread's CPU time does
+    not count the time other processes held the core, so its ratios stay meaningful on
+    a loaded machine; with more threads only the wall time is meaningful.
+    """
     numbers = []
     for fn in fns:
         t = median_time(fn, repeats=1)  # warms up and estimates one call
         numbers.append(max(1, int(_ROUND_S / t) if t > 0 else 1))
-    times: list[list[float]] = [[] for _ in fns]
+    walls: list[list[float]] = [[] for _ in fns]
+    cpus: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        for fn, number, ts in zip(fns, numbers, times, strict=True):
+        for fn, number, tw, tc in zip(fns, numbers, walls, cpus, strict=True):
+            c0 = time.thread_time()
             t0 = time.perf_counter()
             for _ in range(number):
                 fn()
-            ts.append((time.perf_counter() - t0) / number)
-    return [float(np.median(ts)) for ts in times]
+            t1 = time.perf_counter()
+            c1 = time.thread_time()
+            tw.append((t1 - t0) / number)
+            tc.append((c1 - c0) / number)
+    return [float(np.median(t)) for t in walls], [float(np.median(t)) for t in cpus]
+
+
+def _cpu_cols(k: int, ours: float, yardstick: float) -> dict:
+    """Extra columns for one-thread rows: the same ratio in thread CPU time."""
+    if k != 1:
+        return {}
+    return {
+        "cpu_ours_ms": ours * 1e3,
+        "cpu_yard_ms": yardstick * 1e3,
+        "cpu_speedup": yardstick / ours,
+    }
 
 
 def _mask(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -84,7 +114,9 @@ def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> lis
     def npf() -> None:  # single-threaded
         np.fft.ifft2(np.fft.fft2(x, norm="ortho"), norm="ortho")
 
-    t_raw, t_api, t_inner, t_sp, t_np = _interleaved([raw, api, inner, sp, npf], repeats)
+    (t_raw, t_api, t_inner, t_sp, t_np), (c_raw, c_api, c_inner, c_sp, c_np) = _interleaved_cpu(
+        [raw, api, inner, sp, npf], repeats
+    )
     common = dict(n=n, threads=k, dtype="complex128")
     return [
         ratio_row(
@@ -94,6 +126,7 @@ def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> lis
             "scipy.fft fft2+ifft2",
             "reference",
             **common,
+            **_cpu_cols(k, c_raw, c_sp),
         ),
         ratio_row(
             "pyFFTW fft2+ifft2 (why pyFFTW)",
@@ -102,6 +135,7 @@ def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> lis
             "numpy.fft fft2+ifft2",
             "reference",
             **common,
+            **_cpu_cols(k, c_raw, c_np),
         ),
         ratio_row(
             "SubsampledFourier fwd+adj",
@@ -111,6 +145,7 @@ def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> lis
             "<= 1.2x",
             slowdown=t_api / t_raw,
             **common,
+            **_cpu_cols(k, c_api, c_raw),
         ),
         ratio_row(
             "SubsampledFourier _fwd+_adj",
@@ -120,6 +155,7 @@ def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> lis
             "<= 1.2x",
             slowdown=t_inner / t_raw,
             **common,
+            **_cpu_cols(k, c_inner, c_raw),
         ),
     ]
 
@@ -144,7 +180,7 @@ def _walsh_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[
         A.forward(x, out=y)
         A.adjoint(y, out=z)
 
-    t_raw, t_api = _interleaved([raw, api], repeats)
+    (t_raw, t_api), (c_raw, c_api) = _interleaved_cpu([raw, api], repeats)
     return [
         ratio_row(
             "SubsampledWalsh fwd+adj",
@@ -156,6 +192,7 @@ def _walsh_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[
             n=n,
             threads=k,
             dtype="complex128",
+            **_cpu_cols(k, c_api, c_raw),
         )
     ]
 
