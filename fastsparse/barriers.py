@@ -399,5 +399,6 @@ def run(args: argparse.Namespace) -> int:
     )
     print()
     print(_EXPLANATION)
-    print(f"(LISTA: {args.epochs} epochs; {time.perf_counter() - t0:.1f} s)")
+    what = "FIRENET column only" if args.no_lista else f"LISTA: {args.epochs} epochs"
+    print(f"({what}; {time.perf_counter() - t0:.1f} s)")
     return 0
