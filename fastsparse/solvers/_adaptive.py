@@ -70,6 +70,9 @@ _BETA_NECESSARY = 0.8
 _BETA_ARTIFICIAL = 0.36
 _THETA = 0.5  # smoothing of the primal-weight update
 _ETA = 1.0 - 1e-4  # tau*sigma*||A||^2 = _ETA^2
+#: Restart candidate and primal-weight update; other values exist only for the study in
+#: ``fastsparse.solvers._bench_accuracy`` ("average": PDLP's restart to the average).
+_VARIANT = {"candidate": "best", "primal_weight": True}
 _STALL_MIN = 1000  # "stalled": no 1% gain of the gap in max(this, iterations to reach it)
 
 
@@ -264,7 +267,8 @@ def solve_adaptive(
             l1a, fa = ka.primal_stats(accf, sg, wf, ws)
             rsa, vva, yva = ka.dual_stats(axaccf, rdt.type(c), yf, sv)
             Fa, Da, ga = _gap(lam, c * l1a, c * fa, rsa, c * c * vva, c * yva)
-            use_avg = ga < gc
+            cand = _VARIANT["candidate"]
+            use_avg = ga < gc if cand == "best" else cand == "average"
             mu = ga if use_avg else gc
             if mu < best["gap"]:
                 if use_avg:
@@ -309,7 +313,7 @@ def solve_adaptive(
                 eng.axacc.fill(0)
             dx = float(np.linalg.norm(xf - last_x))
             dv = float(np.linalg.norm(vf - last_v))
-            if dx > 0.0 and dv > 0.0:
+            if dx > 0.0 and dv > 0.0 and _VARIANT["primal_weight"]:
                 omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
             last_x[:] = xf
             last_v[:] = vf
