@@ -177,3 +177,23 @@ def test_ball_projection_vjp_kernel(dtype, scale, rng):
     jvp = (P(u64 + h * g64) - P(u64 - h * g64)) / (2 * h)
     tol = 1e-6 if np.finfo(dtype).eps < 1e-10 else 1e-5
     np.testing.assert_allclose(out, jvp, rtol=tol, atol=tol * np.linalg.norm(jvp))
+
+
+@pytest.mark.parametrize("cplx", [True, False])
+def test_vjp_default_eps0_is_differentiated(cplx, rng):
+    """Without eps0 the network uses eps0 = ||y||; the VJP includes that dependence."""
+    A, y = _matrix_problem(cplx, rng)
+    net = FIRENET(A, lam=0.05, restarts=3, inner=4, tau=0.9, sigma=0.9)
+    v = _rand(A.in_shape, cplx, rng)
+    ybar = net.vjp(y, v)
+    frozen = firenet_vjp(net, y, v, eps0=float(np.linalg.norm(y)))  # eps0 held constant
+
+    def f(yy):
+        return np.vdot(v, net(yy)).real
+
+    h = 1e-6
+    for _ in range(2):
+        d = _rand(y.shape, cplx, rng)
+        fd = (f(y + h * d) - f(y - h * d)) / (2 * h)
+        assert abs(fd - np.vdot(ybar, d).real) <= 1e-6 * abs(fd)
+    assert np.linalg.norm(ybar - frozen) > 1e-4 * np.linalg.norm(ybar)  # the path matters

@@ -160,9 +160,12 @@ def firenet_vjp(net, y, v, x0=None, return_x0=False, *, eps0=None, return_eps0=F
 
     Differentiates ``y -> psi_n(y)`` of the fixed schedule exactly (SPEC section 6: the
     reverse pass of each restart with the Jacobians of complex soft thresholding and of
-    the projection onto the unit ball; ``eps0`` is a constant, and ``J_S = 0`` at the kink
-    ``|z| = t``). Memory: the restart outputs are checkpointed, the ``p`` inner states of
-    one restart are recomputed during the backward sweep.
+    the projection onto the unit ball; ``J_S = 0`` at the kink ``|z| = t``). A given
+    ``eps0`` (argument or ``net.eps0``) is a constant, as in SPEC; when neither is given the
+    network uses ``eps0 = ||y||``, and that dependence on ``y`` is differentiated too, so
+    ``ybar`` is the exact VJP of the function ``net(y)`` computes. Memory: the restart
+    outputs are checkpointed, the ``p`` inner states of one restart are recomputed during
+    the backward sweep.
 
     Parameters
     ----------
@@ -191,8 +194,10 @@ def firenet_vjp(net, y, v, x0=None, return_x0=False, *, eps0=None, return_eps0=F
     x0bar : ndarray
         Only when ``return_x0``: cotangent of ``x0``.
     eps0bar : float
-        Only when ``return_eps0``.
+        Only when ``return_eps0``. (When ``eps0 = ||y||`` by default, ``ybar`` already
+        contains ``eps0bar * y / ||y||``.)
     """
+    eps_of_y = eps0 is None and getattr(net, "eps0", None) is None  # eps0 = ||y||
     s = _setup(net, y, x0, eps0=eps0)
     A, dt, rdt, p = s.A, s.dt, s.rdt, s.p
     _, kv = _kernels()
@@ -231,7 +236,7 @@ def firenet_vjp(net, y, v, x0=None, return_x0=False, *, eps0=None, return_eps0=F
             A._forward(zbar, az)
             vbar = ubar - tau * az
             xbar = xprev
-        if return_eps0:
+        if return_eps0 or eps_of_y:
             abar = (
                 np.vdot(ytbar, s.y).real
                 + np.vdot(xbar, psis[k]).real
@@ -240,6 +245,10 @@ def firenet_vjp(net, y, v, x0=None, return_x0=False, *, eps0=None, return_eps0=F
             eps0bar -= float(abar) * s.alphas[k] * math.exp(-(k + 1)) / s.eps[k]
         psibar = alpha * xbar
         ybar += alpha * ytbar
+    if eps_of_y:  # d||y||/dy = y/||y|| (complex convention)
+        ny = math.sqrt(_kernels()[0].sum_squares(s.y.reshape(-1)))
+        if ny > 0:
+            ybar += rdt.type(eps0bar / ny) * s.y
     yin = np.asarray(y)
     if yin.dtype.kind != "c" and ybar.dtype.kind == "c":
         ybar = np.ascontiguousarray(ybar.real)
