@@ -217,7 +217,7 @@ def test_exponential_decay_sparse_in_levels_fourier_haar(rng):
     p = 30 the schedule stalls at about 5e-3) the error decays like e^(-k) in the restarts.
     """
     A, c, w = _sparse_in_levels_fourier_haar(rng)
-    errs, r = _errors_per_restart(A, A.forward(c), c, lam=0.01, weights=w, restarts=20,
+    errs, r = _errors_per_restart(A, A.forward(c), c, lam=0.01, weights=w, restarts=16,
                                   inner=60, delta=0.0)  # fmt: skip
     e = np.array([v for _, v in errs])
     slope = np.polyfit(np.arange(1, e.size + 1), np.log(e), 1)[0]
