@@ -51,3 +51,12 @@ def dual_stats(ax, c, y, v):
         vv += _sq(vi)
         yv += np.float64(yi.real) * np.float64(vi.real) + np.float64(yi.imag) * np.float64(vi.imag)
     return rs, vv, yv
+
+
+@njit(cache=True, nogil=True)
+def dist_sq(a, b):
+    """Return ``sum |a_i - b_i|^2`` (float64; no temporary, no BLAS)."""
+    s = 0.0
+    for i in range(a.size):
+        s += _sq(a[i] - b[i])
+    return s

@@ -311,8 +311,8 @@ def solve_adaptive(
             else:
                 eng.acc.fill(0)
                 eng.axacc.fill(0)
-            dx = float(np.linalg.norm(xf - last_x))
-            dv = float(np.linalg.norm(vf - last_v))
+            dx = math.sqrt(ka.dist_sq(xf, last_x))
+            dv = math.sqrt(ka.dist_sq(vf, last_v))
             if dx > 0.0 and dv > 0.0 and _VARIANT["primal_weight"]:
                 omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
             last_x[:] = xf
