@@ -15,7 +15,7 @@ Three entry points:
   plain PDHG at the best of 7 ratios ``tau/sigma`` (half decades around the adaptive
   solver's median ratio over its restarts).
 
-Reference: ``solve_adaptive(tol=1e-12)`` (certified relative gap <= 1e-11, checked), checked
+Reference: ``solve_adaptive(tol=1e-12)`` (certified relative gap <= 1e-10, checked), checked
 by plain PDHG reaching it. Walsh + Haar minimisers are not unique (a different method converges
 to a different minimiser), so on Walsh problems the grid measures the relative objective gap
 ``(F(x) - min F) / min F <= 1e-8`` instead of a distance.
@@ -61,11 +61,12 @@ def problem(n: int, kind: str = "fourier", noise: float = 1e-3, lamfrac: float =
 
 
 def reference(A, y, lam):
-    """Long adaptive run, ``tol=1e-12``; raises unless its certified relative gap is <= 1e-11."""
+    """Long adaptive run, ``tol=1e-12``; raises unless its certified relative gap is <= 1e-10
+    (the rounding floor is 1e-12 to 3e-11 on these problems)."""
     from ._adaptive import solve_adaptive
 
     ref = solve_adaptive(A, y, lam=lam, tol=1e-12, max_iterations=40000)
-    if not ref.certificate["relative_gap"] <= 1e-11:
+    if not ref.certificate["relative_gap"] <= 1e-10:
         raise RuntimeError(f"reference not converged: {ref.certificate}")
     return ref
 
@@ -211,6 +212,7 @@ def _time_to(run, iters: int | None, k: int) -> float:
     if iters is None:
         return float("nan")
     with threads(k):
+        run(min(iters, 16))  # warm up: compilation, plans
         t0 = time.perf_counter()
         run(iters)
         return time.perf_counter() - t0
