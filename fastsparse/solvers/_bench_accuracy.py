@@ -6,7 +6,8 @@ Three entry points:
   One problem (Fourier + Haar, 25% DAS, noise 1e-3, ``lam = 1e-3 lam_max``) at
   ``n = min(sizes + [128])``; for each method the operator applications (``A`` and ``A^H``)
   until the relative distance to the reference is ``<= 1e-4`` and ``<= 1e-6``, and the time
-  of a run of exactly that length (no tracking callback) with each thread count.
+  of a run of exactly that length (no tracking callback; median of ``min(repeats, 3)``) with
+  each thread count.
 * ``python -m fastsparse.solvers._bench_accuracy --study [N]``: the study that chose the
   default restart scheme (PDLP-style restarts to the average, to the last iterate, ours =
   the better of the two, without the primal-weight update, and the ACNN grid schedule).
@@ -207,15 +208,18 @@ def _apps(hit, t):
     return 2 * hit[t] if t in hit else None
 
 
-def _time_to(run, iters: int | None, k: int) -> float:
-    """Wall time of an untracked run of ``iters`` iterations with ``k`` threads."""
+def _time_to(run, iters: int | None, k: int, repeats: int) -> float:
+    """Median wall time of untracked runs of ``iters`` iterations with ``k`` threads."""
     if iters is None:
         return float("nan")
     with threads(k):
         run(min(iters, 16))  # warm up: compilation, plans
-        t0 = time.perf_counter()
-        run(iters)
-        return time.perf_counter() - t0
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            run(iters)
+            times.append(time.perf_counter() - t0)
+        return float(np.median(times))
 
 
 def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
@@ -274,7 +278,7 @@ def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
             for t in thr:
                 it = hit.get(t)
                 row[f"apps_{t:g}"] = "not reached" if it is None else 2 * it
-                row[f"s_{t:g}"] = _time_to(runs[name], it, k)
+                row[f"s_{t:g}"] = _time_to(runs[name], it, k, min(repeats, 3))
             out.append(row)
     return out
 
