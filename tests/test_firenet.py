@@ -216,6 +216,13 @@ def test_exponential_decay_sparse_in_levels_fourier_haar(rng):
     With p = 60 inner iterations (enough for the sharpness constants of this problem; with
     p = 30 the schedule stalls at about 5e-3) the error decays like e^(-k) in the restarts.
     """
+    from fastsparse.bench import threads
+
+    with threads(1):  # tiny FFTs: thread synchronisation would dominate on a loaded machine
+        _decay_and_pdhg(rng)
+
+
+def _decay_and_pdhg(rng):
     A, c, w = _sparse_in_levels_fourier_haar(rng)
     errs, r = _errors_per_restart(A, A.forward(c), c, lam=0.01, weights=w, restarts=16,
                                   inner=60, delta=0.0)  # fmt: skip
@@ -223,6 +230,25 @@ def test_exponential_decay_sparse_in_levels_fourier_haar(rng):
     slope = np.polyfit(np.arange(1, e.size + 1), np.log(e), 1)[0]
     assert -1.5 < slope < -0.8  # theory: the bound contracts by e^-1 per restart
     assert e[-1] < 1e-7 and r.certificate["gap"] >= 0
+    # Against PDHG with its best fixed step ratio (grid): the issue's "10x fewer operator
+    # applications" is NOT met; measured 840 FIRENET iterations to 1e-6 against 232 for the
+    # best PDHG (ratio 100), 3.6x more applications. Pinned within 6x (a regression shows).
+    fire = next(it for it, v in errs if v < 1e-6)
+    y, nx, best = A.forward(c), np.linalg.norm(c), []
+    for ratio in (1.0, 10.0, 100.0, 1000.0):
+        hit = []
+
+        def cb(it, xk, info, hit=hit):
+            if np.linalg.norm(xk - c) < 1e-6 * nx:
+                hit.append(it)
+                return True
+            return False
+
+        pdhg(A, y, lam=0.01, weights=w, iterations=1500, tau=ratio**0.5, sigma=ratio**-0.5,
+             callback=cb, history_every=1)  # fmt: skip
+        best.append(hit[0] if hit else 1500)
+    assert min(best) < 1500
+    assert 2 * fire - fire // 60 < 6 * 2 * min(best)
 
 
 def _diagonal_operator(d):
