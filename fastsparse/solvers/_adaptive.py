@@ -130,7 +130,7 @@ def solve_adaptive(
         ``x``: the point with the smallest certified gap. ``stop_reason``: ``"tol"``,
         ``"max_iterations"``, ``"callback"`` or ``"stalled"``: the certified gap gained less
         than 1% over as many iterations as it took to reach it (at least 1000), i.e. it
-        hit its rounding floor before ``tol`` (single precision: about ``1e-9 / (lam /
+        hit its rounding floor before ``tol`` (single precision: about ``1e-8 / (lam /
         lam_max)`` relative on the README's problems; the final certificate, recomputed
         at the returned point, may then be up to about twice the running one).
         ``certificate``: ``objective``, ``residual``,
