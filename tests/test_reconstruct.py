@@ -69,6 +69,7 @@ def test_fixed_schedule_equals_firenet_on_dense(rng):
                            restarts=4, inner=6, return_result=True)  # fmt: skip
     Psi = _dense_haar(n, 3)
     D = Matrix(_dense_fourier(mask) @ Psi.T)
+    D._norm = 1.0  # P U Psi^T has orthonormal rows (a coisometry): skip the SVD
     ref = FIRENET(D, lam=1e-3, weights=w.ravel(), restarts=4, inner=6)(y)
     np.testing.assert_allclose(res.x.ravel(), ref, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(img.ravel(), Psi.T @ ref, rtol=1e-10, atol=1e-12)
