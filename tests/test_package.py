@@ -77,6 +77,20 @@ def test_env_threads_is_read():
     assert bad.returncode != 0 and "FASTSPARSE_NUM_THREADS" in bad.stderr
 
 
+def test_openmp_waits_passively_unless_the_user_chose():
+    code = "import os, fastsparse; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: val for k, val in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "PASSIVE"
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "ACTIVE"
+
+
 @pytest.mark.parametrize(
     ("dtype", "expected"),
     [
