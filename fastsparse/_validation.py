@@ -102,7 +102,10 @@ def as_array(
     if dtype is not None and arr.dtype.kind == "c" and dt.kind != "c":
         raise TypeError(f"{name} is complex ({arr.dtype}) but a real {dt} array is required")
     if contiguous:
+        shape0 = arr.shape
         arr = np.ascontiguousarray(arr, dtype=dt)
+        if arr.shape != shape0:  # np.ascontiguousarray makes a 0-d array 1-D
+            arr = arr.reshape(shape0)
     else:
         arr = arr.astype(dt, copy=False)
     if finite and not all_finite(arr):

@@ -182,3 +182,16 @@ def test_operator_rejects_bad_input(rng):
     out = np.empty(3)
     assert A.forward(x, out=out) is out
     assert np.array_equal(x, np.ones(4))
+
+
+@pytest.mark.parametrize("name", ["fwht", "haar", "ihaar"])
+def test_zero_dimensional_input_rejected(name):
+    fn = getattr(fastsparse, name)
+    with pytest.raises(ValueError, match="at least one dimension"):
+        fn(np.float64(2.0))
+
+
+def test_reconstruct_odd_mask_named():
+    mask = np.ones((63, 63), bool)
+    with pytest.raises(ValueError, match="mask sides must be even"):
+        fastsparse.reconstruct(np.ones(mask.sum(), complex), mask)

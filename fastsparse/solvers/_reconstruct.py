@@ -27,6 +27,11 @@ def build_problem(mask, *, transform="fourier", levels=None, sparsity=None, weig
     if transform == "walsh" and not (is_power_of_two(n1) and is_power_of_two(n2)):
         raise ValueError(f"mask must have power-of-two sides for transform='walsh', got {shape}")
     most = min((n1 & -n1).bit_length() - 1, (n2 & -n2).bit_length() - 1)
+    if most < 1:
+        raise ValueError(
+            f"mask sides must be even (the Haar transform needs sides divisible by "
+            f"2**levels, levels >= 1), got shape {shape}"
+        )
     if levels is None:
         levels = max(most - 1, 1) if n1 == n2 and is_power_of_two(n1) else most
     levels = check_int(levels, "levels", minimum=1, maximum=max(most, 1))
