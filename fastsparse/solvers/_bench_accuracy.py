@@ -15,6 +15,17 @@ Three entry points:
   Walsh + Haar, noise 0 / 1e-3 / 2e-2, lam 1e-4 / 1e-3 / 1e-2 of lam_max), adaptive against
   plain PDHG at the best of 7 ratios ``tau/sigma`` (half decades around the adaptive
   solver's median ratio over its restarts).
+* ``python -m fastsparse.solvers._bench_accuracy --walsh-diagnosis [N]``: why Walsh + Haar
+  converges slowly. ``A = S W^H`` is block diagonal over the dyadic levels (checked); the
+  trace of an adaptive run shows, per block, the excess of ``lam ||x_j||_1`` over the
+  reference's and the data misfit ``||A_j x_j - y_j||`` (relative to ``min F``), the true
+  relative gap of the iterate and of its data-consistent projection ``x - A^H (A x - y)``
+  (``A A^H = I``), and how the certified gap splits into the dual's feasibility scaling
+  ``s - 1`` (``s = max |A^H v| / lam``) and its unscaled suboptimality.
+* ``python -m fastsparse.solvers._bench_accuracy --halpern [N]``: operator applications to
+  relative objective gap 1e-8 of the adaptive solver and of a restarted reflected Halpern
+  PDHG prototype (NumPy loop) on Walsh and Fourier problems, each also with its output
+  projected onto the data: the alternatives tried for Walsh.
 
 Reference: ``solve_adaptive(tol=1e-12)`` (certified relative gap <= 1e-10, checked), checked
 by plain PDHG reaching it. Walsh + Haar minimisers are not unique (a different method converges
@@ -204,6 +215,118 @@ def _acnn(A, y, lam, metric, thr, budget, grid=6):
     return tr.hit
 
 
+def _halpern(A, y, lam, metric, thr, cap=20000):
+    """Restarted reflected Halpern PDHG (a study prototype, NumPy loop over the operators).
+
+    ``z_{k+1} = (k+1)/(k+2) (2 T z_k - z_k) + z_0/(k+2)`` with ``T`` one PDHG step of the
+    adaptive solver (same steps, ``omega`` start and PDLP primal-weight update); restarts
+    (to ``T z_k``) on the fixed-point residual ``r_k = ||z_k - T z_k||`` in the PDHG norm,
+    with PDLP's rules (0.2 / 0.8 and no decrease / 0.36 of all iterations); ``metric`` is
+    evaluated at ``T z_k`` every 8 iterations. ``A x`` and ``A^H v`` of the combinations
+    follow by linearity (two applications per iteration)."""
+    tr = _Tracker(metric, thr)
+    L = float(A.norm())
+    eta = _ETA / L
+    omega = L / float(np.linalg.norm(y))
+    dt = np.result_type(y.dtype, np.float64)
+    x = np.zeros(A.in_shape, dt)
+    v = np.zeros_like(y)
+    ax, g = A.forward(x), A.adjoint(v)
+    z0 = (x, v, ax, g)
+    last = (x, v)
+    k, r0, rprev = 0, None, math.inf
+
+    def soft(z, t):
+        a = np.abs(z)
+        return z * np.maximum(0, 1 - t / np.maximum(a, 1e-300))
+
+    for it in range(1, cap + 1):
+        tau, sigma = eta / omega, eta * omega
+        xp = soft(x - tau * g, tau * lam)
+        axp = A.forward(xp)
+        vp = v + sigma * (2 * axp - ax - y)
+        vp /= max(1.0, float(np.linalg.norm(vp)))
+        gp = A.adjoint(vp)
+        dx, dv, adx = x - xp, v - vp, ax - axp
+        rr = (
+            float(np.vdot(dx, dx).real) / tau
+            + float(np.vdot(dv, dv).real) / sigma
+            - 2 * float(np.vdot(dv, adx).real)
+        )
+        r = math.sqrt(max(rr, 0.0))
+        if it % 8 == 0 and tr(it, xp):
+            break
+        if r0 is None:
+            r0 = r
+        restart = k > 0 and (r <= 0.2 * r0 or (0.8 * r0 >= r > rprev) or k >= 0.36 * it)
+        rprev = r
+        if restart:
+            x, v, ax, g = xp, vp, axp, gp
+            ddx = float(np.linalg.norm(x - last[0]))
+            ddv = float(np.linalg.norm(v - last[1]))
+            if ddx > 0 and ddv > 0:
+                omega = math.exp(0.5 * math.log(ddv / ddx) + 0.5 * math.log(omega))
+            last = (x, v)
+            z0 = (x, v, ax, g)
+            k, r0, rprev = 0, None, math.inf
+            continue
+        c = (k + 1) / (k + 2)
+        x, v, ax, g = (
+            c * (2 * p - q) + (1 - c) * q0
+            for p, q, q0 in zip((xp, vp, axp, gp), (x, v, ax, g), z0, strict=True)
+        )
+        k += 1
+    return tr.hit
+
+
+def _projected(A, y, metric):
+    """``metric`` of the better of ``x`` and its data-consistent projection ``x - A^H (A x - y)``
+    (``A A^H = I``: the projection fits the data exactly; one ``A^H`` per check)."""
+    return lambda x: min(metric(x), metric(x - A.adjoint(A.forward(x) - y)))
+
+
+def halpern_study(n: int = 64) -> None:
+    """Print applications to relative objective gap 1e-8: adaptive against the Halpern
+    prototype (``_halpern``), each also with its checked point projected onto the data
+    (``_projected``; counted as one more application per 8 iterations), on Walsh and
+    Fourier problems."""
+    cases = [
+        ("walsh", 0.0, 1e-4),
+        ("walsh", 0.0, 1e-2),
+        ("walsh", 1e-3, 1e-3),
+        ("walsh", 2e-2, 1e-3),
+        ("fourier", 0.0, 1e-2),
+        ("fourier", 1e-3, 1e-3),
+        ("fourier", 2e-2, 1e-4),
+    ]
+    print(
+        f"halpern study {n}x{n}: operator applications to relative objective gap 1e-8 "
+        "(cap 40000; Halpern: the point T z_k, adaptive: its best certified point; "
+        "+proj: that point projected onto A x = y)"
+    )
+
+    def proj_apps(hit):
+        a = _apps(hit, 1e-8)
+        return None if a is None else a + a // 16
+
+    with threads(1):
+        for kind, noise, lf in cases:
+            A, y, lam = problem(n, kind, noise, lf)
+            ref = reference(A, y, lam)
+            Fmin = ref.certificate["objective"] - ref.certificate["gap"]
+            m = _objgap(A, y, lam, Fmin)
+            mp = _projected(A, y, m)
+            ours = _apps(_adaptive(A, y, lam, m, (1e-8,)), 1e-8)
+            ours_p = proj_apps(_adaptive(A, y, lam, mp, (1e-8,)))
+            hal = _apps(_halpern(A, y, lam, m, (1e-8,)), 1e-8)
+            hal_p = proj_apps(_halpern(A, y, lam, mp, (1e-8,)))
+            print(
+                f"{kind:8s} noise={noise:<6g} lam={lf:<6g} adaptive {_fmt(ours):>6s}  "
+                f"+proj {_fmt(ours_p):>6s}  Halpern {_fmt(hal):>6s}  +proj {_fmt(hal_p):>6s}",
+                flush=True,
+            )
+
+
 def _apps(hit, t):
     return 2 * hit[t] if t in hit else None
 
@@ -384,18 +507,109 @@ def grid(n: int = 512, cap: int = 3000, kinds=("fourier", "walsh")) -> None:
                     )
 
 
+def _levels(idx: np.ndarray) -> np.ndarray:
+    """Dyadic level ``max(bitlength(i), bitlength(j), 1)`` of 2-D indices ``(i, j)``: the Haar
+    subbands of level ``l`` (``log2 n - 1`` levels: approximation 2 x 2, level 1) and the
+    sequency-ordered Walsh functions of the same level span the same subspace."""
+    bits = np.array([int(k).bit_length() for k in range(int(idx.max()) + 1)])
+    return np.maximum(np.maximum(bits[idx[0]], bits[idx[1]]), 1)
+
+
+def walsh_diagnosis(n: int = 64, noise: float = 1e-3, lamfrac: float = 1e-3, every=1000) -> None:
+    """Print the Walsh + Haar diagnosis (see the module docstring)."""
+    from ..sampling import das
+    from . import _adaptive as ad
+
+    with threads(1):
+        A, y, lam = problem(n, "walsh", noise, lamfrac)
+        lab_x = _levels(np.indices((n, n)))
+        lab_y = lab_x[das((n, n), 0.25, "walsh", 0)]
+        blocks = sorted(set(lab_x.ravel().tolist()))
+        rng = np.random.default_rng(0)
+        leak = 0.0
+        for b in blocks:
+            e = np.where(lab_y == b, rng.standard_normal(y.shape), 0.0)
+            g = A.adjoint(e)
+            leak = max(leak, float(np.abs(g[lab_x != b]).max() / np.abs(g).max()))
+        ref = reference(A, y, lam)
+        Fmin = ref.certificate["objective"] - ref.certificate["gap"]
+        print(
+            f"walsh diagnosis {n}x{n}, noise {noise:g}, lam {lamfrac:g} lam_max: min F = "
+            f"{Fmin:.6g}, residual at the reference {ref.certificate['residual']:.1e}; "
+            f"A^H leaks {leak:.1e} (relative) out of a block"
+        )
+        for b in blocks:
+            print(
+                f"  block {b}: {int(np.sum(lab_x == b))} coefficients, "
+                f"{int(np.sum(lab_y == b))} samples"
+            )
+        part = [b for b in blocks if np.sum(lab_y == b) < np.sum(lab_x == b)]
+        l1ref = {b: lam * float(np.abs(ref.x[lab_x == b]).sum()) for b in blocks}
+
+        def F(x):
+            return lam * float(np.abs(x).sum()) + float(np.linalg.norm(A.forward(x) - y))
+
+        seen: list[tuple[float, float, float, float]] = []
+        orig = ad._gap
+
+        def gap(lam_, l1, feas, rs, vv, yv):
+            out = orig(lam_, l1, feas, rs, vv, yv)
+            seen.append((out[2], math.sqrt(vv), feas / lam_, -yv))
+            return out
+
+        cols = "".join(f"  blk {b} l1 excess / misfit" for b in part)
+        print(
+            f"{'iter':>6s} {'cert gap':>9s} {'true gap':>9s} {'projected':>9s} "
+            f"{'s - 1':>8s} {'dual sub':>9s}{cols}"
+        )
+
+        def cb(it, x, info):
+            if it % every:
+                return False
+            r = A.forward(x) - y
+            xp = x - A.adjoint(r)
+            _, nv, fe, myv = min(seen[-2:])  # the restart candidate's dual
+            row = (
+                f"{it:6d} {info['relative_gap']:9.1e} {(F(x) - Fmin) / Fmin:9.1e} "
+                f"{(F(xp) - Fmin) / Fmin:9.1e} {max(1.0, nv, fe) - 1:8.1e} "
+                f"{myv / Fmin - 1:+9.1e}"
+            )
+            for b in part:
+                dl = (lam * float(np.abs(x[lab_x == b]).sum()) - l1ref[b]) / Fmin
+                mis = float(np.linalg.norm(r[lab_y == b])) / Fmin
+                row += f"  {dl:+19.1e} / {mis:7.1e}"
+            print(row, flush=True)
+            return False
+
+        ad._gap = gap
+        try:
+            ad.solve_adaptive(A, y, lam=lam, tol=1e-14, max_iterations=20000, callback=cb)
+        finally:
+            ad._gap = orig
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m fastsparse.solvers._bench_accuracy")
     p.add_argument("--study", type=int, nargs="?", const=128, help="restart-scheme study at N")
     p.add_argument("--grid", type=int, nargs="?", const=512, help="the issue's grid at N")
     p.add_argument("--cap", type=int, default=3000, help="PDHG iterations cap in --grid")
     p.add_argument("--kind", action="append", help="fourier and/or walsh in --grid")
+    p.add_argument(
+        "--walsh-diagnosis", type=int, nargs="?", const=64, help="Walsh + Haar trace at N"
+    )
+    p.add_argument("--halpern", type=int, nargs="?", const=64, help="Halpern study at N")
+    p.add_argument("--noise", type=float, default=1e-3, help="noise in --walsh-diagnosis")
+    p.add_argument("--lam", type=float, default=1e-3, help="lam / lam_max in --walsh-diagnosis")
     a = p.parse_args(argv)
     if a.study:
         study(a.study)
     if a.grid:
         grid(a.grid, a.cap, a.kind or ("fourier", "walsh"))
-    if not (a.study or a.grid):
+    if a.walsh_diagnosis:
+        walsh_diagnosis(a.walsh_diagnosis, a.noise, a.lam)
+    if a.halpern:
+        halpern_study(a.halpern)
+    if not (a.study or a.grid or a.walsh_diagnosis or a.halpern):
         from ..bench import _print_rows
 
         _print_rows(rows())
