@@ -1,9 +1,10 @@
 """Adaptive solver: time to a certified relative gap, and operator applications (tracked),
 on the issue's problem (Fourier + Haar, 25% DAS, noise 1e-3, lam = 1e-3 lam_max), N x N."""
 
-import fastsparse
 from fastsparse.solvers import _bench_accuracy
 from fastsparse.solvers._adaptive import solve_adaptive
+
+from . import use_threads
 
 
 class AdaptiveToTol:
@@ -16,9 +17,7 @@ class AdaptiveToTol:
     repeat = 3
 
     def setup(self, n, threads, tol):
-        if threads > fastsparse._threads._max_threads():
-            raise NotImplementedError("not enough threads")
-        fastsparse.set_num_threads(threads)
+        use_threads(threads)
         self.A, self.y, self.lam = _bench_accuracy.problem(n, "fourier", 1e-3, 1e-3)
         solve_adaptive(self.A, self.y, lam=self.lam, max_iterations=16)  # compile, plans
 

@@ -4,8 +4,9 @@ Fourier @ Haar.H, Gradient; 25% masks, complex128, N x N."""
 import numpy as np
 import pyfftw
 
-import fastsparse
 from fastsparse.operators import Gradient, Haar, SubsampledFourier, SubsampledWalsh
+
+from . import use_threads
 
 
 def _setup_arrays(n):
@@ -23,9 +24,7 @@ class FourierPair:
     timeout = 300
 
     def setup(self, n, threads, which):
-        if threads > fastsparse._threads._max_threads():
-            raise NotImplementedError("not enough threads")
-        fastsparse.set_num_threads(threads)
+        use_threads(threads)
         mask, x = _setup_arrays(n)
         if which == "operator":
             A = SubsampledFourier(mask, threads=threads)

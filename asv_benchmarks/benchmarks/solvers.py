@@ -6,6 +6,8 @@ import numpy as np
 import fastsparse
 from fastsparse.solvers import _bench
 
+from . import use_threads
+
 
 class Iteration:
     """One FIRENET/PDHG iteration ("iteration") and A + A^H alone ("operators")."""
@@ -15,9 +17,7 @@ class Iteration:
     timeout = 300
 
     def setup(self, n, threads, which):
-        if threads > fastsparse._threads._max_threads():
-            raise NotImplementedError("not enough threads")
-        fastsparse.set_num_threads(threads)
+        use_threads(threads)
         A, eng = _bench._setup(n)
         eng.configure_threads()
         self.fn = _bench._iteration(eng) if which == "iteration" else _bench._operators(A, eng)
@@ -39,9 +39,7 @@ class Firenet25:
         from fastsparse.sampling import das
         from fastsparse.solvers._reconstruct import build_problem
 
-        if threads > fastsparse._threads._max_threads():
-            raise NotImplementedError("not enough threads")
-        fastsparse.set_num_threads(threads)
+        use_threads(threads)
         mask = das((n, n), 0.25, kind="fourier", seed=0)
         self.A, H, self.w = build_problem(mask)
         y0 = self.A.forward(H.forward(phantom(n)).astype(complex))

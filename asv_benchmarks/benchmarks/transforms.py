@@ -2,8 +2,9 @@
 
 import numpy as np
 
-import fastsparse
 from fastsparse.transforms import fwht, haar, ihaar
+
+from . import use_threads
 
 DTYPES = ["float32", "float64", "complex64", "complex128"]
 
@@ -45,9 +46,7 @@ class Fft2Yardstick:
     def setup(self, n, threads):
         import pyfftw
 
-        if threads > fastsparse._threads._max_threads():
-            raise NotImplementedError("not enough threads")
-        fastsparse.set_num_threads(threads)
+        use_threads(threads)
         a = pyfftw.empty_aligned((n, n), complex)
         b = pyfftw.empty_aligned((n, n), complex)
         self.plan = pyfftw.FFTW(a, b, axes=(0, 1), flags=("FFTW_MEASURE",), threads=threads)

@@ -5,6 +5,8 @@ import numpy as np
 
 import fastsparse
 
+from . import use_threads
+
 try:
     from fastsparse.operators import Gradient, Haar, SubsampledFourier
     from fastsparse.solvers import lasso, warpd
@@ -26,6 +28,20 @@ def _problem(n, tv=False):
     return A, y
 
 
+def _operators_only(A):
+    """ITERS applications of A and A^H on preallocated buffers: the iterations' yardstick."""
+    u = np.empty(A.out_shape, complex)
+    g = np.empty(A.in_shape, complex)
+    x = np.zeros(A.in_shape, complex)
+
+    def run():
+        for _ in range(ITERS):
+            A._forward(x, u)
+            A._adjoint(u, g)
+
+    return run
+
+
 class WarpdIteration:
     """20 WARPd iterations (one run) vs 20 forward+adjoint pairs of the same operator."""
 
@@ -34,20 +50,10 @@ class WarpdIteration:
     timeout = 300
 
     def setup(self, n, threads, which):
-        if threads > fastsparse._threads._max_threads():
-            raise NotImplementedError("not enough threads")
-        fastsparse.set_num_threads(threads)
+        use_threads(threads)
         A, y = _problem(n, tv=which == "tv")
         if which == "operators_only":
-            u = np.empty(A.out_shape, complex)
-            g = np.empty(A.in_shape, complex)
-            x = np.zeros(A.in_shape, complex)
-
-            def run():
-                for _ in range(ITERS):
-                    A._forward(x, u)
-                    A._adjoint(u, g)
-
+            run = _operators_only(A)
         else:
             B = Gradient((n, n)) if which == "tv" else None
 
@@ -69,20 +75,10 @@ class LassoIteration:
     timeout = 300
 
     def setup(self, n, threads, which):
-        if threads > fastsparse._threads._max_threads():
-            raise NotImplementedError("not enough threads")
-        fastsparse.set_num_threads(threads)
+        use_threads(threads)
         A, y = _problem(n)
         if which == "operators_only":
-            u = np.empty(A.out_shape, complex)
-            g = np.empty(A.in_shape, complex)
-            x = np.zeros(A.in_shape, complex)
-
-            def run():
-                for _ in range(ITERS):
-                    A._forward(x, u)
-                    A._adjoint(u, g)
-
+            run = _operators_only(A)
         else:
 
             def run():
