@@ -8,7 +8,7 @@ float64 sums/maxima (the data is never promoted); weights are ``w[i * ws]`` as i
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 @njit(cache=True, nogil=True)
@@ -60,3 +60,105 @@ def dist_sq(a, b):
     for i in range(a.size):
         s += _sq(a[i] - b[i])
     return s
+
+
+# -- restarted reflected Halpern PDHG (real-valued problems) -----------------------------------
+# One PDHG step T(x, v) = (x+, v+) from z = (x, A x, v, A^H v) and the Halpern update
+# z <- c (2 T z - z) + (1 - c) z_0 of all four arrays (A x and A^H v follow by linearity).
+# Real arrays only (the solver uses Halpern for real data); ``*_range`` serial over
+# ``lo <= i < hi``, ``*_step`` parallel over ``nchunks`` chunks, sums in float64.
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def halpern_primal_range(x, g, tau, tl, w, ws, xp, lo, hi):
+    """``xp = S_{tl w}(x - tau g)`` (real soft thresholding); returns ``sum (x_i - xp_i)^2``."""
+    s = 0.0
+    for i in range(lo, hi):
+        xi = x[i]
+        z = xi - tau * g[i]
+        t = tl * w[i * ws]
+        if z > t:
+            zn = z - t
+        elif z < -t:
+            zn = z + t
+        else:
+            zn = z - z
+        xp[i] = zn
+        d = np.float64(xi) - np.float64(zn)
+        s += d * d
+    return s
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def halpern_primal_step(x, g, tau, tl, w, ws, xp, nchunks):
+    """Parallel ``halpern_primal_range``."""
+    n = x.size
+    s = 0.0
+    for c in prange(nchunks):
+        s += halpern_primal_range(
+            x, g, tau, tl, w, ws, xp, c * n // nchunks, (c + 1) * n // nchunks
+        )
+    return s
+
+
+@njit(cache=True, nogil=True)
+def halpern_dual_range(v, ax, axp, y, sigma, vp, lo, hi):
+    """``vp = v + sigma (2 A x+ - A x - y)`` (before the projection onto the unit ball);
+    returns ``sum vp_i^2``."""
+    s = 0.0
+    for i in range(lo, hi):
+        u = v[i] + sigma * ((axp[i] + axp[i]) - ax[i] - y[i])
+        vp[i] = u
+        s += np.float64(u) * np.float64(u)
+    return s
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def halpern_dual_step(v, ax, axp, y, sigma, vp, nchunks):
+    """Parallel ``halpern_dual_range``."""
+    n = v.size
+    s = 0.0
+    for c in prange(nchunks):
+        s += halpern_dual_range(v, ax, axp, y, sigma, vp, c * n // nchunks, (c + 1) * n // nchunks)
+    return s
+
+
+@njit(cache=True, nogil=True)
+def halpern_residual_range(v, vp, ax, axp, lo, hi):
+    """Return ``(sum (v_i - vp_i)^2, sum (v_i - vp_i)(ax_i - axp_i))``: the dual part of the
+    fixed-point residual in the PDHG norm."""
+    dd = 0.0
+    cr = 0.0
+    for i in range(lo, hi):
+        dv = np.float64(v[i]) - np.float64(vp[i])
+        dd += dv * dv
+        cr += dv * (np.float64(ax[i]) - np.float64(axp[i]))
+    return dd, cr
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def halpern_residual_step(v, vp, ax, axp, nchunks):
+    """Parallel ``halpern_residual_range``."""
+    n = v.size
+    dd = 0.0
+    cr = 0.0
+    for c in prange(nchunks):
+        a, b = halpern_residual_range(v, vp, ax, axp, c * n // nchunks, (c + 1) * n // nchunks)
+        dd += a
+        cr += b
+    return dd, cr
+
+
+@njit(cache=True, nogil=True)
+def halpern_mix_range(z, zp, z0, c, c0, lo, hi):
+    """``z = c (2 zp - z) + c0 z0`` in place (``c``, ``c0`` of the data's precision)."""
+    for i in range(lo, hi):
+        z[i] = c * ((zp[i] + zp[i]) - z[i]) + c0 * z0[i]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def halpern_mix_step(z, zp, z0, c, c0, nchunks):
+    """Parallel ``halpern_mix_range``."""
+    n = z.size
+    for k in prange(nchunks):
+        halpern_mix_range(z, zp, z0, c, c0, k * n // nchunks, (k + 1) * n // nchunks)

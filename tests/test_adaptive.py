@@ -329,3 +329,132 @@ def test_validation(kwargs, exc):
         solve_adaptive(A, y[:-1], lam=1e-3)
     with pytest.raises(TypeError):
         solve_adaptive(np.eye(3), np.ones(3), lam=1e-3)
+
+
+# -- real data: restarted reflected Halpern PDHG -------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("nchunks", [0, 3])
+def test_halpern_kernels_match_numpy(dtype, nchunks):
+    from fastsparse.kernels import adaptive as ka
+
+    rng = np.random.default_rng(7)
+    n, m = 101, 37
+    x, g, x0 = (rng.standard_normal(n).astype(dtype) for _ in range(3))
+    v, ax, axp, y, v0 = (rng.standard_normal(m).astype(dtype) for _ in range(5))
+    w = rng.uniform(0.0, 2.0, n).astype(dtype)
+    tau, tl, sigma = dtype(0.7), dtype(0.4), dtype(1.3)
+    xp = np.empty_like(x)
+    vp = np.empty_like(v)
+    z = x - tau * g
+    want_xp = np.sign(z) * np.maximum(np.abs(z) - tl * w, 0)
+    want_vp = v + sigma * (2 * axp - ax - y)
+    keep = [a.copy() for a in (x, g, v, ax, axp, y)]
+    if nchunks:
+        s = ka.halpern_primal_step(x, g, tau, tl, w, 1, xp, nchunks)
+        vv = ka.halpern_dual_step(v, ax, axp, y, sigma, vp, nchunks)
+        dd, cr = ka.halpern_residual_step(v, want_vp, ax, axp, nchunks)
+    else:
+        s = ka.halpern_primal_range(x, g, tau, tl, w, 1, xp, 0, n)
+        vv = ka.halpern_dual_range(v, ax, axp, y, sigma, vp, 0, m)
+        dd, cr = ka.halpern_residual_range(v, want_vp, ax, axp, 0, m)
+    rtol = 1e-6 if dtype == np.float32 else 1e-14
+    assert xp.dtype == dtype and vp.dtype == dtype
+    np.testing.assert_allclose(xp, want_xp, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(vp, want_vp, rtol=rtol, atol=rtol)
+    x64, v64 = x.astype(np.float64), v.astype(np.float64)
+    assert s == pytest.approx(float(np.sum((x64 - xp) ** 2)), rel=1e-6)
+    assert vv == pytest.approx(float(np.sum(vp.astype(np.float64) ** 2)), rel=1e-6)
+    dv = v64 - want_vp
+    assert dd == pytest.approx(float(dv @ dv), rel=1e-6)
+    assert cr == pytest.approx(float(dv @ (ax.astype(np.float64) - axp)), rel=1e-5)
+    for a, b in zip((x, g, v, ax, axp, y), keep, strict=True):
+        assert np.array_equal(a, b)  # inputs untouched
+    c = dtype(0.75)
+    want = c * (2 * xp - x) + (1 - c) * x0
+    if nchunks:
+        ka.halpern_mix_step(x, xp, x0, c, dtype(0.25), nchunks)
+    else:
+        ka.halpern_mix_range(x, xp, x0, c, dtype(0.25), 0, n)
+    np.testing.assert_allclose(x, want, rtol=rtol, atol=rtol)
+
+
+def _gauss(lamfrac, seed=5):
+    rng = np.random.default_rng(seed)
+    M = rng.standard_normal((60, 200))
+    M /= np.linalg.norm(M, 2)
+    xs = np.zeros(200)
+    xs[rng.choice(200, 10, replace=False)] = 1.0
+    y = M @ xs + 1e-3 * rng.standard_normal(60)
+    return M, y, lamfrac * float(np.max(np.abs(M.T @ y)) / np.linalg.norm(y))
+
+
+@pytest.mark.parametrize("lamfrac", [1e-2, 1e-1])
+def test_real_data_halpern_beats_pdhg_iteration(lamfrac, monkeypatch):
+    """Real data runs restarted reflected Halpern PDHG (README "Adaptive solver"): on a real
+    Gaussian SR-LASSO it needs 0.40-0.42x the applications of the restarted PDHG iteration
+    used for complex data to a certified 1e-8 (measured), and its answer matches CVXPY."""
+    import fastsparse.solvers._adaptive as ad
+
+    M, y, lam = _gauss(lamfrac)
+    A = Matrix(M)
+    r = solve_adaptive(A, y, lam=lam, tol=1e-8)
+    assert r.stop_reason == "tol" and r.x.dtype == np.float64
+    assert r.history and {h["candidate"] for h in r.history} == {"halpern"}
+    xc = _cvxpy(M, y, lam)
+    F, Fc = _F(A, r.x, y, lam), _F(A, xc, y, lam)
+    assert F - Fc <= r.certificate["gap"] + 1e-12 * F
+    assert r.certificate["dual_objective"] <= Fc * (1 + 1e-12)
+    assert Fc - F >= -_CVX_F * F
+    monkeypatch.setitem(ad._VARIANT, "iteration", "pdhg")
+    r2 = solve_adaptive(A, y, lam=lam, tol=1e-8)
+    assert r2.stop_reason == "tol" and {h["candidate"] for h in r2.history} != {"halpern"}
+    assert r.operator_applications <= 0.6 * r2.operator_applications
+    monkeypatch.setitem(ad._VARIANT, "iteration", "halpern")
+    with pytest.raises(ValueError, match="real data"):
+        solve_adaptive(Matrix(M + 0j), y, lam=lam)
+
+
+def test_real_data_halpern_warm_start_single_precision_and_counts():
+    M, y, lam = _gauss(0.5)
+    A = Matrix(M)
+    ref = solve_adaptive(A, y, lam=lam, tol=1e-12)
+    assert ref.stop_reason in ("tol", "stalled") and ref.certificate["relative_gap"] <= 1e-11
+    assert ref.certificate["residual"] > 1e-3 * np.linalg.norm(y)
+    r = solve_adaptive(A, y, lam=lam, x0=ref.x, tol=1e-6)
+    assert r.stop_reason == "tol" and r.iterations == 0 and np.array_equal(r.x, ref.x)
+    # cold start: one A and one A^H per iteration, plus the final certificate (1 A, 2 A^H)
+    r = solve_adaptive(A, y, lam=lam, max_iterations=10)
+    assert (r.stop_reason, r.iterations, r.operator_applications) == ("max_iterations", 10, 23)
+    # float32 data stays float32 and reaches its default tol (1e-5)
+    r32 = solve_adaptive(Matrix(M.astype(np.float32)), y.astype(np.float32), lam=lam)
+    assert r32.x.dtype == np.float32 and r32.stop_reason == "tol"
+    assert _rel(r32.x, ref.x) <= 1e-3
+
+
+@pytest.mark.slow
+def test_512_fourier_reaches_1e6_of_a_plain_pdhg_reference():
+    """The issue's size: 512x512 Fourier + Haar, 25% DAS, noise 0, lam = 1e-2 lam_max. The
+    reference is a long plain-PDHG run (ratio tau/sigma = 300, near its best here), whose
+    convergence the test checks: certified relative gap <= 1e-11 and a relative change below
+    1e-10 over its last 500 iterations. The adaptive solver, given only ``tol``, gets within
+    1e-6 of it and its certificate bounds the true gap. (Measured: 576 applications to 1e-6,
+    PDHG at its best of 5 ratios 608; README.)"""
+    A, y, lam = _problem(512, "fourier", 0.0, 1e-2)
+    snaps = {}
+
+    def cb(it, x, info):
+        if it in (1000, 1500):
+            snaps[it] = x.copy()
+
+    ref = pdhg(
+        A, y, lam=lam, iterations=1500, tau=_ETA * math.sqrt(300.0),
+        sigma=_ETA / math.sqrt(300.0), callback=cb, history_every=500,
+    )  # fmt: skip
+    assert ref.certificate["relative_gap"] <= 1e-11
+    assert _rel(snaps[1000], snaps[1500]) <= 1e-10
+    r = solve_adaptive(A, y, lam=lam, tol=1e-9)
+    assert r.stop_reason == "tol"
+    assert _rel(r.x, ref.x) <= 1e-6
+    F, Fref = _F(A, r.x, y, lam), _F(A, ref.x, y, lam)
+    assert F - Fref <= r.certificate["gap"] + 1e-12 * F
+    assert r.operator_applications <= 1500

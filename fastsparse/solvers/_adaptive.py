@@ -72,7 +72,7 @@ _THETA = 0.5  # smoothing of the primal-weight update
 _ETA = 1.0 - 1e-4  # tau*sigma*||A||^2 = _ETA^2
 #: Restart candidate and primal-weight update; other values exist only for the study in
 #: ``fastsparse.solvers._bench_accuracy`` ("average": PDLP's restart to the average).
-_VARIANT = {"candidate": "best", "primal_weight": True}
+_VARIANT = {"candidate": "best", "primal_weight": True, "iteration": "auto"}
 _STALL_MIN = 1000  # "stalled": no 1% gain of the gap in max(this, iterations to reach it)
 
 
@@ -83,6 +83,159 @@ def _gap(lam: float, l1: float, feas: float, rs: float, vv: float, yv: float):
     D = -yv / s if math.isfinite(s) else 0.0
     D = max(D, 0.0)  # u = 0 is always feasible
     return F, D, max(F - D, 0.0)
+
+
+class _Monitor:
+    """What every check does after the best point was updated: progress bar, callback,
+    ``tol`` and the stall rule. ``check(it)`` returns a stop reason or None."""
+
+    def __init__(self, best, best_x, shape, tol, callback, bar):
+        self.best, self.best_x, self.shape = best, best_x, shape
+        self.tol, self.callback, self.bar = tol, callback, bar
+        self.gap_mark, self.it_mark, self.it_bar = best["gap"], 0, 0
+
+    def check(self, it: int) -> str | None:
+        b = self.best
+        rel = b["gap"] / b["objective"] if b["objective"] > 0 else 0.0
+        if b["gap"] < 0.99 * self.gap_mark:
+            self.gap_mark, self.it_mark = b["gap"], it
+        if self.bar is not None:
+            self.bar.update(it - self.it_bar)
+            self.it_bar = it
+            self.bar.set_postfix(relative_gap=f"{rel:.2e}")
+        if self.callback is not None:
+            info = {"objective": b["objective"], "gap": b["gap"], "relative_gap": rel}
+            if self.callback(it, self.best_x.reshape(self.shape), info):
+                return "callback"
+        if rel <= self.tol:
+            return "tol"
+        if it - self.it_mark > max(_STALL_MIN, self.it_mark):
+            return "stalled"  # the rounding floor of the certificate (see Returns)
+        return None
+
+    def relative_gap(self) -> float:
+        b = self.best
+        return b["gap"] / b["objective"] if b["objective"] > 0 else 0.0
+
+
+def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
+    """Restarted reflected Halpern PDHG on real data (see the module docstring).
+
+    Starts from the engine's ``x, A x, v, A^H v``; updates ``mon.best``, ``mon.best_x`` and
+    ``best_v`` at every check and appends one ``history`` entry per restart. Returns
+    ``(iterations, stop_reason, restarts, omega)``.
+    """
+    from ..kernels import adaptive as ka
+    from ..kernels import pd
+
+    A, rt = eng.A, eng.rdt.type
+    n, m, nch = eng.n, eng.m, eng.nchunks
+    w, ws, yf = eng.w, eng.ws, eng.yf
+    # z = (x, A x, v, A^H v) and T z in the engine's buffers (its PDHG extras are free here).
+    z = (eng.xf, eng.axf, eng.vf, eng.gf)
+    tz = (eng.xbarf, eng.axbarf, eng.axaccf, eng.accf)
+    x, ax, v, g = z
+    xp, axp, vp, gp = tz
+    anchor = tuple(a.copy() for a in z)
+    last_x, last_v = x.copy(), v.copy()
+    best, best_x = mon.best, mon.best_x
+    one = rt(1.0)
+
+    def primal(tau, tl):
+        if eng.par_x:
+            return ka.halpern_primal_step(x, g, tau, tl, w, ws, xp, nch)
+        return ka.halpern_primal_range(x, g, tau, tl, w, ws, xp, 0, n)
+
+    def dual(sigma):
+        if eng.par_v:
+            vv = ka.halpern_dual_step(v, ax, axp, yf, sigma, vp, nch)
+        else:
+            vv = ka.halpern_dual_range(v, ax, axp, yf, sigma, vp, 0, m)
+        if vv > 1.0:  # projection onto the unit ball
+            c = rt(1.0 / math.sqrt(vv))
+            pd.scale_step(vp, c, nch) if eng.par_v else pd.scale_range(vp, c, 0, m)
+
+    def residual():
+        if eng.par_v:
+            return ka.halpern_residual_step(v, vp, ax, axp, nch)
+        return ka.halpern_residual_range(v, vp, ax, axp, 0, m)
+
+    def certify():
+        l1, feas = ka.primal_stats(xp, gp, w, ws)
+        rs, vv, yv = ka.dual_stats(axp, one, yf, vp)
+        return _gap(lam, l1, feas, rs, vv, yv)
+
+    it = k = restarts = 0
+    r0, rprev = -1.0, math.inf
+    stop = "max_iterations"
+    while it < max_iterations:
+        tau, sigma = eta / omega, eta * omega
+        dx2 = primal(rt(tau), rt(tau * lam))
+        A._forward(eng.xbar, eng.axbar)
+        dual(rt(sigma))
+        A._adjoint(eng.axacc, eng.acc)
+        eng.applications += 2
+        it += 1
+        dv2, cross = residual()
+        # Fixed-point residual ||z - T z|| in the PDHG norm (the restart merit).
+        r = math.sqrt(max(dx2 / tau + dv2 / sigma - 2.0 * cross, 0.0))
+        if it % _EVERY == 0 or it == max_iterations:
+            F, D, gap = certify()
+            if gap < best["gap"]:
+                best_x[:] = xp
+                best_v[:] = vp
+                best.update(objective=F, dual=D, gap=gap)
+            reason = mon.check(it)
+            if reason is not None:
+                stop = reason
+                break
+        if r0 < 0.0:
+            r0 = r
+        restart = k > 0 and (
+            r <= _BETA_SUFFICIENT * r0
+            or (r <= _BETA_NECESSARY * r0 and r > rprev)
+            or k >= _BETA_ARTIFICIAL * it
+        )
+        rprev = r
+        if not restart:
+            # z <- c (2 T z - z) + (1 - c) z_0, c = (k + 1)/(k + 2), all four by linearity.
+            c = (k + 1.0) / (k + 2.0)
+            for a, b, a0 in zip(z, tz, anchor, strict=True):
+                if (eng.par_x if a.size == n else eng.par_v) and nch > 1:
+                    ka.halpern_mix_step(a, b, a0, rt(c), rt(1.0 - c), nch)
+                else:
+                    ka.halpern_mix_range(a, b, a0, rt(c), rt(1.0 - c), 0, a.size)
+            k += 1
+            continue
+        for a, b, a0 in zip(z, tz, anchor, strict=True):
+            a[:] = b
+            a0[:] = b
+        dx = math.sqrt(ka.dist_sq(x, last_x))
+        dv = math.sqrt(ka.dist_sq(v, last_v))
+        if dx > 0.0 and dv > 0.0 and _VARIANT["primal_weight"]:
+            omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
+        last_x[:] = x
+        last_v[:] = v
+        restarts += 1
+        F, D, gap = certify()
+        if gap < best["gap"]:
+            best_x[:] = xp
+            best_v[:] = vp
+            best.update(objective=F, dual=D, gap=gap)
+        history.append(
+            {
+                "iteration": it,
+                "operator_applications": eng.applications,
+                "objective": F,
+                "gap": gap,
+                "relative_gap": mon.relative_gap(),
+                "candidate": "halpern",
+                "length": k + 1,
+                "step_ratio": 1.0 / (omega * omega),
+            }
+        )
+        k, r0, rprev = 0, -1.0, math.inf
+    return it, stop, restarts, omega
 
 
 def solve_adaptive(
@@ -204,6 +357,8 @@ def solve_adaptive(
     last_x = xf.copy()
     last_v = np.zeros(m, dt)
     one = rdt.type(1.0)
+    cnt = 0
+    mu_prev = math.inf
 
     eta = _ETA / L
     omega = L / ny
@@ -230,20 +385,26 @@ def solve_adaptive(
         best = {"objective": F0, "dual": D0, "gap": g0}
         best_v[:] = vf
     mu_last = best["gap"]
-    gap_mark, it_mark = best["gap"], 0
-    mu_prev = math.inf
     history: list[dict[str, Any]] = []
     stop = "max_iterations"
     if best["gap"] <= tol * F0:
         stop, max_iterations = "tol", 0  # x0 is certified already
     it = 0
-    cnt = 0
     restarts = 0
     bar = make_progress(progress, max_iterations, "adaptive")
     if bar is not None:
         bar.unit = "it"
+    mon = _Monitor(best, best_x, A.in_shape, tol, callback, bar)
+    variant = _VARIANT["iteration"]
+    use_halpern = variant == "halpern" or (variant == "auto" and dt.kind == "f")
+    if use_halpern and dt.kind != "f":
+        raise ValueError("the Halpern iteration is implemented for real data only")
     try:
-        while it < max_iterations:
+        if use_halpern and max_iterations > 0:
+            it, stop, restarts, omega = _halpern(
+                eng, lam, eta, omega, max_iterations, mon, best_v, history
+            )
+        while not use_halpern and it < max_iterations:
             tau = eta / omega
             sigma = eta * omega
             eng.primal(tau, tau * lam, True, v_zero)
@@ -274,27 +435,14 @@ def solve_adaptive(
                 if use_avg:
                     prox.scale(accf, rdt.type(c), best_x)
                     prox.scale(sv, rdt.type(c), best_v)
-                    best = {"objective": Fa, "dual": Da, "gap": ga}
+                    best.update(objective=Fa, dual=Da, gap=ga)
                 else:
                     best_x[:] = xf
                     best_v[:] = vprev
-                    best = {"objective": Fc, "dual": Dc, "gap": gc}
-            rel = best["gap"] / best["objective"] if best["objective"] > 0 else 0.0
-            if best["gap"] < 0.99 * gap_mark:
-                gap_mark, it_mark = best["gap"], it
-            if bar is not None:
-                bar.update(cnt if it == cnt else _EVERY if it % _EVERY == 0 else it % _EVERY)
-                bar.set_postfix(relative_gap=f"{rel:.2e}")
-            if callback is not None:
-                info = {"objective": best["objective"], "gap": best["gap"], "relative_gap": rel}
-                if callback(it, best_x.reshape(A.in_shape), info):
-                    stop = "callback"
-                    break
-            if rel <= tol:
-                stop = "tol"
-                break
-            if it - it_mark > max(_STALL_MIN, it_mark):
-                stop = "stalled"  # the rounding floor of the certificate (see Returns)
+                    best.update(objective=Fc, dual=Dc, gap=gc)
+            reason = mon.check(it)
+            if reason is not None:
+                stop = reason
                 break
             restart = (
                 mu <= _BETA_SUFFICIENT * mu_last
@@ -324,7 +472,7 @@ def solve_adaptive(
                     "operator_applications": eng.applications,
                     "objective": Fa if use_avg else Fc,
                     "gap": mu,
-                    "relative_gap": rel,
+                    "relative_gap": mon.relative_gap(),
                     "candidate": "average" if use_avg else "last",
                     "length": cnt,
                     "step_ratio": 1.0 / (omega * omega),
