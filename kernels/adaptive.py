@@ -4,7 +4,8 @@ The iterations themselves use the fused passes of ``fastsparse.kernels.pd``; the
 here evaluate the duality-gap certificate of a candidate point ``(x, A x)``, ``(v, A^H v)``
 in one pass per space, so that a restart check costs no operator application. All return
 float64 sums/maxima (the data is never promoted); weights are ``w[i * ws]`` as in ``pd``
-(``ws = 0`` with a one-element ``w`` for unweighted problems).
+(``ws = 0`` with a one-element ``w`` for unweighted problems). The ``halpern_*`` kernels are
+the fused passes of the restarted reflected Halpern iteration the solver uses on real data.
 """
 
 import numpy as np

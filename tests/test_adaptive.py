@@ -458,3 +458,20 @@ def test_512_fourier_reaches_1e6_of_a_plain_pdhg_reference():
     F, Fref = _F(A, r.x, y, lam), _F(A, ref.x, y, lam)
     assert F - Fref <= r.certificate["gap"] + 1e-12 * F
     assert r.operator_applications <= 1500
+
+
+@pytest.mark.slow
+def test_real_data_primal_weight_rollback(monkeypatch):
+    """64x64 Walsh + Haar, noise 1e-3, lam = 1e-2 lam_max: PDLP's primal weight runs away on
+    this degenerate problem (tau/sigma from ~1e3 to ~0.3) and the certified gap stalls at
+    ~3e-4; the rollback to the median ratio gets it to tol. Without it: "stalled"."""
+    import fastsparse.solvers._adaptive as ad
+
+    A, y, lam = _problem(64, "walsh", 1e-3, 1e-2)
+    r = solve_adaptive(A, y, lam=lam, tol=1e-8, max_iterations=20000)
+    assert r.stop_reason == "tol" and r.certificate["relative_gap"] <= 1e-8
+    ratios = [h["step_ratio"] for h in r.history]
+    assert any(b > 100 * a for a, b in zip(ratios, ratios[1:], strict=False))  # rolled back
+    monkeypatch.setattr(ad, "_ROLLBACK", math.inf)
+    r2 = solve_adaptive(A, y, lam=lam, tol=1e-8, max_iterations=20000)
+    assert r2.stop_reason == "stalled" and r2.certificate["relative_gap"] > 1e-5
