@@ -33,9 +33,9 @@ Method (measured against PDLP-style and grid-of-sharpness restarts; see the READ
 * Warm start ``x0``: the dual starts at ``(A x0 - y)/||A x0 - y||`` (optimal at the
   minimiser when its residual is nonzero), so the certificate is small at once.
 
-Real data (real ``A``, ``y`` and ``x0``: Walsh + Haar, real matrices) runs **restarted
-reflected Halpern PDHG** instead of the restarted iteration above, with the same steps,
-primal weight, certificate, checks and stopping rules:
+Real double-precision data (real ``A``, ``y`` and ``x0``: Walsh + Haar, real matrices) runs
+**restarted reflected Halpern PDHG** instead of the restarted iteration above, with the same
+steps, primal weight, certificate, checks and stopping rules:
 
 * ``z_{k+1} = c_k (2 T z_k - z_k) + (1 - c_k) z_0``, ``c_k = (k+1)/(k+2)``, ``T`` one PDHG
   step, ``z = (x, v)`` with ``A x`` and ``A^H v`` carried along by linearity (one ``A`` and one
@@ -43,11 +43,15 @@ primal weight, certificate, checks and stopping rules:
 * Restart to ``T z_k`` on the fixed-point residual ``r_k = ||z_k - T z_k||`` in the PDHG norm
   (``||dx||^2/tau + ||dv||^2/sigma - 2 Re<dv, A dx>``) with PDLP's rules (0.2; 0.8 and no
   decrease; longer than 0.36x all iterations); the certified gap is evaluated at ``T z_k``.
+* The primal weight is not updated after restarts shorter than 8 iterations (see
+  ``_PW_MIN_LENGTH``).
 
 Measured (README "Adaptive solver"): on real problems, which are polyhedral (l1 of real
-numbers) and often degenerate (non-unique minimisers), it needs 1.2-4.6x fewer applications
-than the restarted PDHG iteration (64x64 Walsh + Haar, real Gaussian matrices); on complex
-Fourier + Haar problems it needs 1.17-1.40x more, so complex data keeps the iteration above.
+numbers) and often degenerate (non-unique minimisers), it needs fewer applications than the
+restarted PDHG iteration (64x64 Walsh + Haar to objective gap 1e-8: 1.2-2.3x; real Gaussian
+matrices: 1.4-3.7x); on complex Fourier + Haar problems it needs 1.17-1.40x more, and in
+single precision its certified gap stalls 3-8x above the PDHG iteration's rounding floor, so
+complex and single-precision data keep the iteration above.
 """
 
 from __future__ import annotations
@@ -89,7 +93,7 @@ _ETA = 1.0 - 1e-4  # tau*sigma*||A||^2 = _ETA^2
 #: Restart candidate and primal-weight update; other values exist only for the study in
 #: ``fastsparse.solvers._bench_accuracy`` ("average": PDLP's restart to the average).
 _VARIANT = {"candidate": "best", "primal_weight": True, "iteration": "auto"}
-_ROLLBACK = math.log(10.0)  # |log omega| drift (x100 in tau/sigma) that a stall rolls back
+_PW_MIN_LENGTH = _EVERY  # Halpern: shortest restart whose dv/dx updates the primal weight
 _STALL_MIN = 1000  # "stalled": no 1% gain of the gap in max(this, iterations to reach it)
 
 
@@ -183,7 +187,6 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
         return _gap(lam, l1, feas, rs, vv, yv)
 
     it = k = restarts = 0
-    omega_good, rollback, omegas = omega, False, [omega]
     r0, rprev = -1.0, math.inf
     stop = "max_iterations"
     while it < max_iterations:
@@ -204,28 +207,15 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
                 best_v[:] = vp
                 best.update(objective=F, dual=D, gap=gap)
             reason = mon.check(it)
-            # Rollback instead of "stalled" when the primal weight ran away: on degenerate
-            # real problems x can slide along the face of minimisers while v stays put, and
-            # PDLP's update ||dv||/||dx|| then drives tau/sigma down by decades (1e3 -> 0.02
-            # in 10 restarts, measured) and the certified gap stops improving. omega then
-            # goes back to the median of its values at all restarts so far.
-            if reason == "stalled" and omegas:
-                omega_good = float(np.median(omegas))
-                rollback = abs(math.log(omega / omega_good)) > _ROLLBACK
-            if rollback:
-                mon.it_mark, reason = it, None
             if reason is not None:
                 stop = reason
                 break
         if r0 < 0.0:
             r0 = r
-        restart = rollback or (
-            k > 0
-            and (
-                r <= _BETA_SUFFICIENT * r0
-                or (r <= _BETA_NECESSARY * r0 and r > rprev)
-                or k >= _BETA_ARTIFICIAL * it
-            )
+        restart = k > 0 and (
+            r <= _BETA_SUFFICIENT * r0
+            or (r <= _BETA_NECESSARY * r0 and r > rprev)
+            or k >= _BETA_ARTIFICIAL * it
         )
         rprev = r
         if not restart:
@@ -243,11 +233,14 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
             a0[:] = b
         dx = math.sqrt(ka.dist_sq(x, last_x))
         dv = math.sqrt(ka.dist_sq(v, last_v))
-        if rollback:
-            omega = omega_good
-        elif dx > 0.0 and dv > 0.0 and _VARIANT["primal_weight"]:
+        # PDLP's primal-weight update, skipped after restarts shorter than _PW_MIN_LENGTH:
+        # the residual test can fire every 2 iterations (at the rounding floor, and on
+        # degenerate problems where x slides along the face of minimisers while v stays
+        # put), and their dv/dx then drives tau/sigma down by decades (1e3 -> 0.02 in 10
+        # restarts on 64x64 Walsh, noise 1e-3, lam 1e-2 lam_max; 1e-36 at the floor) until
+        # the certified gap stalls.
+        if dx > 0.0 and dv > 0.0 and k + 1 >= _PW_MIN_LENGTH and _VARIANT["primal_weight"]:
             omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
-        omegas.append(omega)
         last_x[:] = x
         last_v[:] = v
         restarts += 1
@@ -268,7 +261,7 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
                 "step_ratio": 1.0 / (omega * omega),
             }
         )
-        k, r0, rprev, rollback = 0, -1.0, math.inf, False
+        k, r0, rprev = 0, -1.0, math.inf
     return it, stop, restarts, omega
 
 
@@ -426,14 +419,17 @@ def solve_adaptive(
         stop, max_iterations = "tol", 0  # x0 is certified already
     it = 0
     restarts = 0
+    variant = _VARIANT["iteration"]
+    # Halpern for real double-precision data only: in single precision its certified gap
+    # stalls 3-8x above the PDHG iteration's rounding floor (32x32 Walsh, lam 1e-2 lam_max:
+    # "stalled" at 2.3e-5 against "tol" 1e-5 in 48 iterations, measured).
+    use_halpern = variant == "halpern" or (variant == "auto" and dt == np.float64)
+    if use_halpern and dt.kind != "f":
+        raise ValueError("the Halpern iteration is implemented for real data only")
     bar = make_progress(progress, max_iterations, "adaptive")
     if bar is not None:
         bar.unit = "it"
     mon = _Monitor(best, best_x, A.in_shape, tol, callback, bar)
-    variant = _VARIANT["iteration"]
-    use_halpern = variant == "halpern" or (variant == "auto" and dt.kind == "f")
-    if use_halpern and dt.kind != "f":
-        raise ValueError("the Halpern iteration is implemented for real data only")
     try:
         if use_halpern and max_iterations > 0:
             it, stop, restarts, omega = _halpern(
