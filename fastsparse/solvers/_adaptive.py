@@ -48,10 +48,11 @@ steps, primal weight, certificate, checks and stopping rules:
 
 Measured (README "Adaptive solver"): on real problems, which are polyhedral (l1 of real
 numbers) and often degenerate (non-unique minimisers), it needs fewer applications than the
-restarted PDHG iteration (64x64 Walsh + Haar to objective gap 1e-8: 1.2-2.3x; real Gaussian
-matrices: 1.4-3.7x); on complex Fourier + Haar problems it needs 1.17-1.40x more, and in
-single precision its certified gap stalls 3-8x above the PDHG iteration's rounding floor, so
-complex and single-precision data keep the iteration above.
+restarted PDHG iteration (64x64 Walsh + Haar to objective gap 1e-8: 1.5-1.8x, more where
+that iteration did not converge; real Gaussian matrices: 1.4-3.7x); on complex Fourier +
+Haar problems it needs 1.17-1.40x more, and in single precision its certified gap stalls
+3-8x above the PDHG iteration's rounding floor, so complex and single-precision data keep the
+iteration above.
 """
 
 from __future__ import annotations
