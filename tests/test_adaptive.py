@@ -467,7 +467,7 @@ def test_512_fourier_reaches_1e6_of_a_plain_pdhg_reference():
     assert _rel(r.x, ref.x) <= 1e-6
     F, Fref = _F(A, r.x, y, lam), _F(A, ref.x, y, lam)
     assert F - Fref <= r.certificate["gap"] + 1e-12 * F
-    assert r.operator_applications <= 1500
+    assert r.operator_applications <= 1100  # measured 930 to the certified 1e-9
 
 
 @pytest.mark.slow
