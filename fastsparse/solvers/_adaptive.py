@@ -183,9 +183,15 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
         return ka.halpern_residual_range(v, vp, ax, axp, 0, m)
 
     def certify():
+        """Certified gap of ``T z`` (paired with its own ``A x+``, ``A^H v+``); keeps the best."""
         l1, feas = ka.primal_stats(xp, gp, w, ws)
         rs, vv, yv = ka.dual_stats(axp, one, yf, vp)
-        return _gap(lam, l1, feas, rs, vv, yv)
+        F, D, gap = _gap(lam, l1, feas, rs, vv, yv)
+        if gap < best["gap"]:
+            best_x[:] = xp
+            best_v[:] = vp
+            best.update(objective=F, dual=D, gap=gap)
+        return F, gap
 
     it = k = restarts = 0
     r0, rprev = -1.0, math.inf
@@ -201,12 +207,9 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
         dv2, cross = residual()
         # Fixed-point residual ||z - T z|| in the PDHG norm (the restart merit).
         r = math.sqrt(max(dx2 / tau + dv2 / sigma - 2.0 * cross, 0.0))
-        if it % _EVERY == 0 or it == max_iterations:
-            F, D, gap = certify()
-            if gap < best["gap"]:
-                best_x[:] = xp
-                best_v[:] = vp
-                best.update(objective=F, dual=D, gap=gap)
+        checked = it % _EVERY == 0 or it == max_iterations
+        if checked:
+            F, gap = certify()
             reason = mon.check(it)
             if reason is not None:
                 stop = reason
@@ -245,11 +248,8 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
         last_x[:] = x
         last_v[:] = v
         restarts += 1
-        F, D, gap = certify()
-        if gap < best["gap"]:
-            best_x[:] = xp
-            best_v[:] = vp
-            best.update(objective=F, dual=D, gap=gap)
+        if not checked:  # (at a check T z was certified already)
+            F, gap = certify()
         history.append(
             {
                 "iteration": it,
