@@ -2,13 +2,15 @@
 
     python asv_benchmarks/scripts/adaptive_real_iteration.py cost      # ms per iteration
     python asv_benchmarks/scripts/adaptive_real_iteration.py trace     # ~10 min, 1 thread
-    python asv_benchmarks/scripts/adaptive_real_iteration.py scan      # PDHG ratios 0.1..1e8, 64x64
+    python asv_benchmarks/scripts/adaptive_real_iteration.py scan [NOISE [CAP]]  # 64x64
 
 ``cost``: 512x512 Walsh + Haar, 200 iterations of the Halpern iteration (the default for
 real data), of the restarted PDHG iteration and of plain ``pdhg``, interleaved, median of 5,
 with 1 and 2 threads. ``trace``: certified relative gap at iterations 1000...20000 of both
-iterations on two 512x512 Walsh problems. ``scan``: plain PDHG at one ratio per decade on two
-64x64 Walsh problems, applications to objective gap 1e-8 (cap 40000).
+iterations on two 512x512 Walsh problems. ``scan``: applications to objective gap 1e-8 of
+the adaptive solver and of plain PDHG at 17 ratios ``tau/sigma = 10^(k/2)``, ``0 <= k <= 16``
+(``CAP`` iterations each, default 40000), on the 64x64 Walsh grid (noise ``NOISE`` or all
+three; lam 1e-4/1e-3/1e-2 lam_max).
 """
 
 import sys
@@ -19,7 +21,14 @@ import numpy as np
 import fastsparse.solvers._adaptive as ad
 from fastsparse.bench import threads
 from fastsparse.solvers import pdhg
-from fastsparse.solvers._bench_accuracy import _apps, _objgap, _pdhg, problem, reference
+from fastsparse.solvers._bench_accuracy import (
+    _adaptive,
+    _apps,
+    _objgap,
+    _pdhg,
+    problem,
+    reference,
+)
 
 what = sys.argv[1] if len(sys.argv) > 1 else "cost"
 
@@ -83,13 +92,24 @@ elif what == "trace":
                 )
             ad._VARIANT["iteration"] = "auto"
 elif what == "scan":
+    noises = [float(sys.argv[2])] if len(sys.argv) > 2 else [0.0, 1e-3, 2e-2]
+    cap = int(sys.argv[3]) if len(sys.argv) > 3 else 40000  # PDHG iterations per ratio
     with threads(1):
-        for noise, lf in [(0.0, 1e-2), (1e-3, 1e-3)]:
-            A, y, lam = problem(64, "walsh", noise, lf)
-            ref = reference(A, y, lam)
-            m = _objgap(A, y, lam, ref.certificate["objective"] - ref.certificate["gap"])
-            out = {f"1e{e}": _apps(_pdhg(A, y, lam, m, (1e-8,), 10.0**e, 20000), 1e-8)
-                   for e in range(-1, 9)}  # fmt: skip
-            print("walsh 64", noise, lf, out, flush=True)
+        for noise in noises:
+            for lf in (1e-4, 1e-3, 1e-2):
+                A, y, lam = problem(64, "walsh", noise, lf)
+                ref = reference(A, y, lam)
+                m = _objgap(A, y, lam, ref.certificate["objective"] - ref.certificate["gap"])
+                ours = _apps(_adaptive(A, y, lam, m, (1e-8,)), 1e-8)
+                pd = {k / 2: _apps(_pdhg(A, y, lam, m, (1e-8,), 10.0 ** (k / 2), cap), 1e-8)
+                      for k in range(0, 17)}  # fmt: skip
+                hit = {k: a for k, a in pd.items() if a is not None}
+                best = f"{min(hit.values())} (ratio 1e{min(hit, key=hit.get)})" if hit else None
+                print(
+                    f"walsh 64 noise={noise} lam={lf}: adaptive {ours}, plain PDHG best of "
+                    f"ratios 1..1e8 (half decades): {best or f'> {2 * cap}'}"
+                    + (f", factor > {2 * cap / ours:.2f}" if not hit and ours else ""),
+                    flush=True,
+                )
 else:
     sys.exit(f"unknown mode {what!r}: cost, trace or scan")
