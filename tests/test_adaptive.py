@@ -84,29 +84,34 @@ def _rel(x, ref):
     return float(np.linalg.norm((x - ref).ravel()) / np.linalg.norm(ref.ravel()))
 
 
-def _apps_to(A, y, lam, xref, thr, **kw):
-    """Operator applications until the adaptive solver's best point is within ``thr``."""
-    hit = []
-    nr = np.linalg.norm(xref)
+def _first_hit(reached):
+    """A solver callback that stops at the first check where ``reached(x)`` holds, and the list
+    that then holds the operator applications up to it (2 per iteration)."""
+    hit: list[int] = []
 
     def cb(it, x, info):
-        if not hit and np.linalg.norm(x - xref) <= thr * nr:
+        if not hit and reached(x):
             hit.append(2 * it)
         return bool(hit)
 
+    return cb, hit
+
+
+def _near(xref, thr):
+    nr = np.linalg.norm(xref)
+    return lambda x: np.linalg.norm(x - xref) <= thr * nr
+
+
+def _apps_to(A, y, lam, xref, thr, **kw):
+    """Operator applications until the adaptive solver's best point is within ``thr``."""
+    cb, hit = _first_hit(_near(xref, thr))
     solve_adaptive(A, y, lam=lam, callback=cb, **kw)
     return hit[0] if hit else None
 
 
-def _pdhg_apps_to(A, y, lam, xref, thr, ratio, iterations):
-    hit = []
-    nr = np.linalg.norm(xref)
-
-    def cb(it, x, info):
-        if not hit and np.linalg.norm(x - xref) <= thr * nr:
-            hit.append(2 * it)
-        return bool(hit)
-
+def _pdhg_apps_to(A, y, lam, xref, thr, ratio, iterations, reached=None):
+    """Same for plain PDHG at ``tau/sigma = ratio`` (``reached`` replaces the distance test)."""
+    cb, hit = _first_hit(reached or _near(xref, thr))
     pdhg(
         A,
         y,
@@ -499,27 +504,15 @@ def test_walsh_three_times_fewer_applications_than_best_fixed_ratio_pdhg():
     ref = solve_adaptive(A, y, lam=lam, tol=1e-12, max_iterations=60000)
     assert ref.certificate["relative_gap"] <= 1e-10
     Fmin = ref.certificate["objective"] - ref.certificate["gap"]
-    hit = []
 
-    def cb(it, x, info):
-        if not hit and _F(A, x, y, lam) - Fmin <= 1e-8 * Fmin:
-            hit.append(2 * it)
-        return bool(hit)
+    def reached(x):
+        return _F(A, x, y, lam) - Fmin <= 1e-8 * Fmin
 
+    cb, hit = _first_hit(reached)
     solve_adaptive(A, y, lam=lam, tol=1e-14, max_iterations=20000, callback=cb)
     assert hit
     ours = hit[0]
     for k in range(4, 13):
         q = 10 ** (k / 2)
-        got = []
-
-        def cbp(it, x, info, got=got):
-            if not got and _F(A, x, y, lam) - Fmin <= 1e-8 * Fmin:
-                got.append(2 * it)
-            return bool(got)
-
-        pdhg(
-            A, y, lam=lam, iterations=3 * ours // 2, tau=_ETA * math.sqrt(q),
-            sigma=_ETA / math.sqrt(q), callback=cbp, history_every=8,
-        )  # fmt: skip
-        assert not got, (q, got, ours)
+        got = _pdhg_apps_to(A, y, lam, None, None, q, 3 * ours // 2, reached=reached)
+        assert got == math.inf, (q, got, ours)
