@@ -54,15 +54,6 @@ def dual_stats(ax, c, y, v):
     return rs, vv, yv
 
 
-@njit(cache=True, nogil=True)
-def dist_sq(a, b):
-    """Return ``sum |a_i - b_i|^2`` (float64; no temporary, no BLAS)."""
-    s = 0.0
-    for i in range(a.size):
-        s += _sq(a[i] - b[i])
-    return s
-
-
 # -- restarted reflected Halpern PDHG (real-valued problems) -----------------------------------
 # One PDHG step T(x, v) = (x+, v+) from z = (x, A x, v, A^H v) and the Halpern update
 # z <- c (2 T z - z) + (1 - c) z_0 of all four arrays (A x and A^H v follow by linearity).

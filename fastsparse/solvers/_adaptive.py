@@ -235,8 +235,8 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
         for a, b, a0 in zip(z, tz, anchor, strict=True):
             a[:] = b
             a0[:] = b
-        dx = math.sqrt(ka.dist_sq(x, last_x))
-        dv = math.sqrt(ka.dist_sq(v, last_v))
+        dx = math.sqrt(pd.residual_sq(x, last_x))
+        dv = math.sqrt(pd.residual_sq(v, last_v))
         # PDLP's primal-weight update, skipped after restarts shorter than _PW_MIN_LENGTH:
         # the residual test can fire every 2 iterations (at the rounding floor, and on
         # degenerate problems where x slides along the face of minimisers while v stays
@@ -491,8 +491,8 @@ def solve_adaptive(
             else:
                 eng.acc.fill(0)
                 eng.axacc.fill(0)
-            dx = math.sqrt(ka.dist_sq(xf, last_x))
-            dv = math.sqrt(ka.dist_sq(vf, last_v))
+            dx = math.sqrt(pd.residual_sq(xf, last_x))
+            dv = math.sqrt(pd.residual_sq(vf, last_v))
             if dx > 0.0 and dv > 0.0 and _VARIANT["primal_weight"]:
                 omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
             last_x[:] = xf
