@@ -478,9 +478,10 @@ def test_512_fourier_reaches_1e6_of_a_plain_pdhg_reference():
 @pytest.mark.slow
 def test_real_data_primal_weight_guard(monkeypatch):
     """64x64 Walsh + Haar, noise 1e-3, lam = 1e-2 lam_max: when restarts of 2-7 iterations
-    update the primal weight, tau/sigma runs away (~1e3 down to ~0.3 and below) and the
-    certified gap stalls at ~3e-4; skipping the update after restarts shorter than a check
-    period (the default) gets it to tol 1e-8."""
+    update the primal weight, tau/sigma runs away (~1e3 down to ~0.02) and the certified gap
+    plateaus near 1e-4 for thousands of iterations (measured: tol 1e-8 after 12936
+    iterations); skipping the update after restarts shorter than a check period (the
+    default) keeps tau/sigma >= 0.1 and gets there in 10656."""
     import fastsparse.solvers._adaptive as ad
 
     A, y, lam = _problem(64, "walsh", 1e-3, 1e-2)
@@ -489,8 +490,29 @@ def test_real_data_primal_weight_guard(monkeypatch):
     assert min(h["step_ratio"] for h in r.history) >= 0.1
     monkeypatch.setattr(ad, "_PW_MIN_LENGTH", 1)
     r2 = solve_adaptive(A, y, lam=lam, tol=1e-8, max_iterations=20000)
-    assert r2.stop_reason == "stalled" and r2.certificate["relative_gap"] > 1e-5
     assert min(h["step_ratio"] for h in r2.history) < 0.1
+    assert r2.iterations >= 1.15 * r.iterations
+
+
+def test_plateau_is_not_a_stall(monkeypatch):
+    """"stalled" means the certificate's rounding floor. In double precision a plateau above
+    sqrt(eps) is slow progress: a complex Gaussian SR-LASSO run with an unsmoothed primal
+    weight sits at ~5.9e-5 from iteration ~1340 to ~2540 and then reaches tol 1e-8 (it used
+    to stop as "stalled" at iteration 2680)."""
+    import fastsparse.solvers._adaptive as ad
+
+    M, y, lam = _gauss(1e-1)
+    monkeypatch.setattr(ad, "_THETA", 1.0)
+    r = solve_adaptive(Matrix(M + 0j), y + 0j, lam=lam, tol=1e-8)
+    assert r.stop_reason == "tol" and r.iterations > 2680
+    plateau = [h["relative_gap"] for h in r.history if 1400 <= h["iteration"] <= 2600]
+    assert plateau and min(plateau) > 1e-5
+    # The rule itself: a gap flat for 5000 iterations is a stall at 1e-9, not at 1e-4.
+    for gap, stalled in ((1e-4, False), (1e-9, True)):
+        best = {"objective": 1.0, "dual": 1.0 - gap, "gap": gap}
+        mon = ad._Monitor(best, np.zeros(1), (1,), 1e-12, None, None, 1.5e-8)
+        reasons = [mon.check(it) for it in range(8, 5000, 8)]
+        assert ("stalled" in reasons) == stalled
 
 
 @pytest.mark.slow
