@@ -495,10 +495,10 @@ def test_real_data_primal_weight_guard(monkeypatch):
 
 
 def test_plateau_is_not_a_stall(monkeypatch):
-    """"stalled" means the certificate's rounding floor. In double precision a plateau above
-    sqrt(eps) is slow progress: a complex Gaussian SR-LASSO run with an unsmoothed primal
-    weight sits at ~5.9e-5 from iteration ~1340 to ~2540 and then reaches tol 1e-8 (it used
-    to stop as "stalled" at iteration 2680)."""
+    """The stop reason "stalled" means the certificate's rounding floor. In double precision
+    a plateau above sqrt(eps) is slow progress: a complex Gaussian SR-LASSO run with an
+    unsmoothed primal weight sits at ~5.9e-5 from iteration ~1340 to ~2540 and then reaches
+    tol 1e-8 (it used to stop as "stalled" at iteration 2680)."""
     import fastsparse.solvers._adaptive as ad
 
     M, y, lam = _gauss(1e-1)
