@@ -20,20 +20,23 @@ n = int(sys.argv[1]) if len(sys.argv) > 1 else 128
 thetas = [float(t) for t in sys.argv[2:]] or [0.5, 1.0]
 total = {t: [0, 0] for t in thetas}
 print(f"{n}x{n} Fourier + Haar: applications to distance 1e-6 / to certified gap 1e-8")
-with threads(1):
-    for noise in (0.0, 1e-3, 2e-2):
-        for lf in (1e-4, 1e-3, 1e-2):
-            A, y, lam = problem(n, "fourier", noise, lf)
-            metric = _dist(reference(A, y, lam).x)
-            cells = []
-            for th in thetas:
-                ad._THETA = th
-                d = _apps(_adaptive(A, y, lam, metric, (1e-6,)), 1e-6)
-                r = solve_adaptive(A, y, lam=lam, tol=1e-8)
-                c = r.operator_applications if r.stop_reason == "tol" else None
-                cells.append(f"theta {th}: {d} / {c}")
-                total[th][0] += d or 10**9
-                total[th][1] += c or 10**9
-            print(f"noise {noise:<6g} lam {lf:<6g} " + "   ".join(cells), flush=True)
-ad._THETA = 0.5
+theta0 = ad._THETA
+try:
+    with threads(1):
+        for noise in (0.0, 1e-3, 2e-2):
+            for lf in (1e-4, 1e-3, 1e-2):
+                A, y, lam = problem(n, "fourier", noise, lf)
+                metric = _dist(reference(A, y, lam).x)
+                cells = []
+                for th in thetas:
+                    ad._THETA = th
+                    d = _apps(_adaptive(A, y, lam, metric, (1e-6,)), 1e-6)
+                    r = solve_adaptive(A, y, lam=lam, tol=1e-8)
+                    c = r.operator_applications if r.stop_reason == "tol" else None
+                    cells.append(f"theta {th}: {d} / {c}")
+                    total[th][0] += d or 10**9
+                    total[th][1] += c or 10**9
+                print(f"noise {noise:<6g} lam {lf:<6g} " + "   ".join(cells), flush=True)
+finally:
+    ad._THETA = theta0
 print("totals: " + "   ".join(f"theta {t}: {a} / {b}" for t, (a, b) in total.items()))

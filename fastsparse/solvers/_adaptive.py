@@ -29,9 +29,10 @@ Method (measured against PDLP-style and grid-of-sharpness restarts; see the READ
   ``x`` is the point with the smallest certified gap, and the final certificate is
   recomputed exactly (one ``A``, up to two ``A^H``), adding the residual direction
   ``(A x - y)/||A x - y||`` as a second dual candidate. Stops as ``"stalled"`` when the
-  certified gap makes no progress at its rounding floor (above ``tol``): in double
-  precision only below ``sqrt(eps) = 1.5e-8`` relative, since a plateau above that is slow
-  progress, not the floor (floors measured <= ~1e-10).
+  certified gap makes no progress at its rounding floor (above ``tol``), i.e. only below
+  ``_FLOOR_FACTOR * eps * ||A|| / (lam * min w)`` relative (``eps`` of the working
+  precision; measured floors are 0.06-0.75x ``eps ||A|| / lam``); a plateau above that is
+  slow progress, not the floor.
 * Warm start ``x0``: the dual starts at ``(A x0 - y)/||A x0 - y||`` (optimal at the
   minimiser when its residual is nonzero), so the certificate is small at once.
 
@@ -97,6 +98,7 @@ _ETA = 1.0 - 1e-4  # tau*sigma*||A||^2 = _ETA^2
 #: ``fastsparse.solvers._bench_accuracy`` ("average": PDLP's restart to the average).
 _VARIANT = {"candidate": "best", "primal_weight": True, "iteration": "auto"}
 _PW_MIN_LENGTH = _EVERY  # Halpern: shortest restart whose dv/dx updates the primal weight
+_FLOOR_FACTOR = 10.0  # "stalled" only below this times eps ||A|| / (lam min w) (see below)
 _STALL_MIN = 1000  # "stalled": no 1% gain of the gap in max(this, iterations to reach it)
 
 
@@ -316,8 +318,9 @@ def solve_adaptive(
         than 1% over as many iterations as it took to reach it (at least 1000), i.e. it
         hit its rounding floor before ``tol`` (single precision: about ``1e-8 / (lam /
         lam_max)`` relative on the README's problems; the final certificate, recomputed
-        at the returned point, may then be up to about twice the running one). In double
-        precision only once the relative gap is below ``sqrt(eps) = 1.5e-8``: a plateau
+        at the returned point, may then be up to about twice the running one). Only once
+        the relative gap is below ``10 eps ||A|| / (lam min_i w_i)`` (``eps`` of the
+        working precision; the floor measures 0.06-0.75x ``eps ||A|| / lam``): a plateau
         above it continues (to ``tol`` or ``max_iterations``).
         ``certificate``: ``objective``, ``residual``,
         ``l1``, ``dual_objective``, ``gap`` (``>= F(x) - min F``), ``relative_gap``,
@@ -435,11 +438,16 @@ def solve_adaptive(
     bar = make_progress(progress, max_iterations, "adaptive")
     if bar is not None:
         bar.unit = "it"
-    # In double precision the certificate's floor is <= ~1e-10 relative on every problem
-    # measured, so a plateau above sqrt(eps) is slow progress, not the floor: a complex
-    # Gaussian SR-LASSO (tests/test_adaptive.py::test_plateau_is_not_a_stall) sits at 5.9e-5
-    # for 1200 iterations and then reaches 1e-8. Single-precision floors are 1e-6..1e-3.
-    stall_below = math.inf if single else math.sqrt(np.finfo(np.float64).eps)
+    # "stalled" is for the certificate's rounding floor, which is set by the dual
+    # feasibility test |(A^H v)_i| <= lam w_i evaluated in working precision: measured
+    # 0.06-0.75x eps ||A|| / lam (Gaussian, Fourier and Walsh problems, lam 1e-8..1e-2
+    # lam_max, single and double). A plateau above _FLOOR_FACTOR times that is slow progress:
+    # a complex Gaussian SR-LASSO (tests/test_adaptive.py::test_plateau_is_not_a_stall) sits
+    # at 5.9e-5 for 1200 iterations and then reaches 1e-8.
+    wpos = 1.0 if w is None else float(np.min(w[w > 0], initial=math.inf))
+    stall_below = math.inf  # no positive weight: no scale for the floor, the plain rule
+    if wpos < math.inf:
+        stall_below = _FLOOR_FACTOR * float(np.finfo(rdt).eps) * L / (lam * wpos)
     mon = _Monitor(best, best_x, A.in_shape, tol, callback, bar, stall_below)
     try:
         if use_halpern and max_iterations > 0:
