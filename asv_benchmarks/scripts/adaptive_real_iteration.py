@@ -24,6 +24,7 @@ from fastsparse.solvers import pdhg
 from fastsparse.solvers._bench_accuracy import (
     _adaptive,
     _apps,
+    _iteration,
     _objgap,
     _pdhg,
     problem,
@@ -39,12 +40,12 @@ if what == "cost":
             K = 200
 
             def run_halpern():
-                ad._VARIANT["iteration"] = "auto"
-                ad.solve_adaptive(A, y, lam=lam, tol=1e-15, max_iterations=K)
+                with _iteration("auto"):
+                    ad.solve_adaptive(A, y, lam=lam, tol=1e-15, max_iterations=K)
 
             def run_pdhg_iteration():
-                ad._VARIANT["iteration"] = "pdhg"
-                ad.solve_adaptive(A, y, lam=lam, tol=1e-15, max_iterations=K)
+                with _iteration("pdhg"):
+                    ad.solve_adaptive(A, y, lam=lam, tol=1e-15, max_iterations=K)
 
             def run_plain():
                 pdhg(A, y, lam=lam, iterations=K, tau=30.0, sigma=0.999 / 30.0)
@@ -58,7 +59,6 @@ if what == "cost":
                     t0 = time.perf_counter()
                     f()
                     ts[f.__name__].append(time.perf_counter() - t0)
-            ad._VARIANT["iteration"] = "auto"
             med = {k: float(np.median(v)) / K * 1e3 for k, v in ts.items()}
             print(
                 f"{nth} thread(s), ms per iteration:",
@@ -73,7 +73,6 @@ elif what == "trace":
         for noise, lf in [(1e-3, 1e-3), (0.0, 1e-2)]:
             A, y, lam = problem(512, "walsh", noise, lf)
             for var in ("auto", "pdhg"):
-                ad._VARIANT["iteration"] = var
                 got: dict[int, float] = {}
 
                 def cb(it, x, info, got=got):
@@ -83,14 +82,16 @@ elif what == "trace":
                     return False
 
                 t0 = time.time()
-                r = ad.solve_adaptive(A, y, lam=lam, tol=1e-8, max_iterations=20000, callback=cb)
+                with _iteration(var):
+                    r = ad.solve_adaptive(
+                        A, y, lam=lam, tol=1e-8, max_iterations=20000, callback=cb
+                    )
                 print(
                     f"walsh 512 noise={noise} lam={lf} {'halpern' if var == 'auto' else 'pdhg'}: "
                     f"{r.stop_reason} at {r.iterations}, {time.time() - t0:.0f} s; gap at",
                     {k: f"{v:.1e}" for k, v in got.items()},
                     flush=True,
                 )
-            ad._VARIANT["iteration"] = "auto"
 elif what == "scan":
     noises = [float(sys.argv[2])] if len(sys.argv) > 2 else [0.0, 1e-3, 2e-2]
     cap = int(sys.argv[3]) if len(sys.argv) > 3 else 40000  # PDHG iterations per ratio
