@@ -3,7 +3,10 @@
 ``SubsampledFourier`` forward + adjoint against the raw pyFFTW ``fft2`` + ``ifft2`` pair
 (pre-planned ``pyfftw.FFTW`` objects executed on their own aligned arrays: no copies,
 no normalisation pass) with the same planner effort and thread count, 25% mask;
-``SubsampledWalsh`` forward + adjoint against two raw ``fwht`` calls with ``out=``.
+``SubsampledWalsh`` forward + adjoint against two raw ``fwht`` calls with ``out=``;
+``SubsampledWalsh(mask) @ Haar.H`` (the blockwise Walsh + Haar operator, real float64 as
+on Walsh data) against the same operator composed the general way (``ihaar`` then
+``fwht`` then a gather, and back).
 One-thread rows also give the ratio in CPU time of the calling thread (``cpu_*``
 columns), which other processes on a loaded machine do not inflate. Two reference rows
 show why pyFFTW: the raw pyFFTW pair against ``scipy.fft`` (with
@@ -197,6 +200,40 @@ def _walsh_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[
     ]
 
 
+def _walsh_haar_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
+    from .operators import Haar, SubsampledWalsh, _Composition
+
+    x = rng.standard_normal((n, n))
+    S = SubsampledWalsh(_mask(n, rng))
+    H = Haar((n, n), levels=int(np.log2(n)) - 1)
+    ours, general = S @ H.H, _Composition(S, H.H)
+    y = np.empty(ours.out_shape)
+    z = np.empty(ours.in_shape)
+
+    def fused() -> None:
+        ours.forward(x, out=y)
+        ours.adjoint(y, out=z)
+
+    def composed() -> None:
+        general.forward(x, out=y)
+        general.adjoint(y, out=z)
+
+    (t_ours, t_gen), (c_ours, c_gen) = _interleaved_cpu([fused, composed], repeats)
+    return [
+        ratio_row(
+            "Walsh @ Haar.H fwd+adj",
+            t_ours,
+            t_gen,
+            "ihaar+fwht composed",
+            ">= 1.2x",
+            n=n,
+            threads=k,
+            dtype="float64",
+            **_cpu_cols(k, c_ours, c_gen),
+        )
+    ]
+
+
 def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
     """Timing rows for each size (default 512) and thread count."""
     out: list[dict] = []
@@ -207,6 +244,7 @@ def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
                 out += _fourier_rows(n, k, repeats, rng)
                 try:
                     out += _walsh_rows(n, k, repeats, rng)
+                    out += _walsh_haar_rows(n, k, repeats, rng)
                 except ImportError:  # transforms not available
                     pass
     return out

@@ -227,6 +227,15 @@ class _Composition(LinearOperator):
         self.b._adjoint(mid, out)
         return ok
 
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_local", None)  # per-thread scratch buffers are rebuilt on use
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
+
     def __repr__(self) -> str:
         return f"({self.a!r} @ {self.b!r})"
 
@@ -552,7 +561,9 @@ class SubsampledWalsh(_Pooled, LinearOperator):
     ``forward(x) = fwht(x, order=order)[mask]``: the ``mask.sum()`` samples in C order
     of the mask. The transform runs in natural (Hadamard) order, which is symmetric,
     and the reordering is folded into the sample indices, so ``adjoint`` is one scatter
-    and one transform. Real input stays real. A coisometry: ``norm()`` is 1.
+    and one transform. Real input stays real. A coisometry: ``norm()`` is 1. In sequency
+    order, ``SubsampledWalsh(mask) @ Haar(shape, levels).H`` returns one blockwise
+    operator with no Haar pass (see the README, "Walsh + Haar as one operator").
 
     Parameters
     ----------
@@ -638,6 +649,17 @@ class SubsampledWalsh(_Pooled, LinearOperator):
             f"order={self.order!r})"
         )
 
+    def __matmul__(self, other):
+        # Sequency-ordered Walsh samples of a Haar synthesis: one blockwise transform.
+        if (
+            self.order == "sequency"
+            and isinstance(other, _Adjoint)
+            and isinstance(other.op, Haar)
+            and tuple(other.op.in_shape) == self.in_shape
+        ):
+            return _WalshHaar(self, other)
+        return super().__matmul__(other)
+
 
 class Haar(LinearOperator):
     """Orthonormal periodic Haar wavelet transform as an operator.
@@ -716,3 +738,162 @@ class Haar(LinearOperator):
 
     def __repr__(self) -> str:
         return f"Haar(shape={self.in_shape}, levels={self.levels})"
+
+
+def _walsh_haar_segments(n: int, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """For a line of ``n`` sequency-ordered Walsh indices cut into the level segments
+    ``[0, first), [first, 2 first), [2 first, 4 first), ...``: the position of each
+    index in the natural-order WHT of its segment, and the segment's length.
+
+    The first segment (Haar scaling functions along this axis) is the plain sequency
+    order; the others (Haar details) run backwards: detail ``k`` of a segment of length
+    ``m`` has sequency ``m - 1 - k`` there.
+    """
+    pos = np.empty(n, np.int64)
+    length = np.empty(n, np.int64)
+    pos[:first] = _walsh_rows(first, "sequency")
+    length[:first] = first
+    s0 = first
+    while s0 < n:
+        pos[s0 : 2 * s0] = s0 + _walsh_rows(s0, "sequency")[::-1]
+        length[s0 : 2 * s0] = s0
+        s0 *= 2
+    return pos, length
+
+
+def _haar_level_index(n: int, levels: int) -> np.ndarray:
+    """``t`` such that the segments of the lines crossing index ``i`` of an axis of
+    length ``n`` start with length ``(n >> levels) << t`` (0 for the scaling block and
+    the coarsest details, ``j`` for details ``j`` levels finer)."""
+    a = n >> levels
+    i = np.arange(n, dtype=np.int64)
+    t = np.zeros(n, np.int64)
+    for j in range(1, levels):
+        t[i >= a << j] = j
+    return t
+
+
+class _WalshHaar(_Composition):
+    """``SubsampledWalsh(mask) @ Haar(shape, levels).H`` (sequency order) as one operator.
+
+    Each 2-D Haar subband and the sequency-ordered Walsh functions at the same array
+    positions span the same space, so ``fwht(ihaar(c))`` is a Walsh-Hadamard transform
+    of each subband block of ``c`` on its own: a row pass and a column pass of
+    blockwise natural-order transforms, with the ordering and the ``1/sqrt(block size)``
+    scale of every sample folded into the sample indices and weights. No Haar pass, and
+    the blocks are smaller than the image, so an application costs less than the
+    composition (measured in the README). Built by ``SubsampledWalsh.__matmul__``; the
+    parts stay available as ``a`` and ``b``.
+    """
+
+    def __init__(self, walsh: SubsampledWalsh, haar_h: _Adjoint):
+        super().__init__(walsh, haar_h)
+        self._forward_checks = self._adjoint_checks = True
+        n1, n2 = walsh.in_shape
+        assert isinstance(haar_h.op, Haar)
+        levels = haar_h.op.levels
+        t0 = _haar_level_index(n1, levels)  # of a row: segments of its axis-1 line
+        t1 = _haar_level_index(n2, levels)  # of a column: segments of its axis-0 line
+        self._row_first = (n2 >> levels) << t0
+        self._col_first = (n1 >> levels) << t1
+        rows, cols = np.nonzero(walsh.mask)
+        pos0 = np.empty(rows.size, np.int64)
+        len0 = np.empty(rows.size, np.int64)
+        pos1 = np.empty(rows.size, np.int64)
+        len1 = np.empty(rows.size, np.int64)
+        for t in range(max(levels, 1)):
+            p, m = _walsh_haar_segments(n1, (n1 >> levels) << t)
+            sel = t1[cols] == t
+            pos0[sel], len0[sel] = p[rows[sel]], m[rows[sel]]
+            p, m = _walsh_haar_segments(n2, (n2 >> levels) << t)
+            sel = t0[rows] == t
+            pos1[sel], len1[sel] = p[cols[sel]], m[cols[sel]]
+        self._idx = _flat_index(pos0, pos1, n2)
+        w64 = 1.0 / np.sqrt((len0 * len1).astype(np.float64))
+        self._weight: dict[np.dtype, np.ndarray] = {
+            np.dtype(np.float64): w64,
+            np.dtype(np.float32): w64.astype(np.float32),
+        }
+        self._tasks: dict[tuple, tuple] = {}
+        self._pool = _Pool()
+
+    def _column_tasks(self, e: int, itemsize: int, nthreads: int) -> tuple:
+        """Column blocks of at most ``block`` reals with equal segments, per element
+        layout, and the task range of each of ``nthreads`` chunks of about equal width."""
+        from .transforms import _BLOCK_BYTES
+
+        key = (e, itemsize, nthreads)
+        tasks = self._tasks.get(key)
+        if tasks is None:
+            n1, n2 = self.in_shape
+            block = max(8, _BLOCK_BYTES // (n1 * itemsize))
+            block = 1 << (block.bit_length() - 1)
+            start, width, first = [], [], []
+            c = 0
+            while c < n2:  # columns with the same first segment length are adjacent
+                d = c + 1
+                while d < n2 and self._col_first[d] == self._col_first[c]:
+                    d += 1
+                for s in range(c * e, d * e, block):
+                    start.append(s)
+                    width.append(min(block, d * e - s))
+                    first.append(int(self._col_first[c]))
+                c = d
+            arrays = tuple(np.array(v, np.int64) for v in (start, width, first))
+            done = np.concatenate(([0], np.cumsum(arrays[1])))  # reals before each task
+            share = done[-1] * np.arange(nthreads + 1) / nthreads
+            bounds = np.unique(np.searchsorted(done, share, side="left"))
+            bounds[-1] = len(start)
+            tasks = self._tasks[key] = (*arrays, block, bounds.astype(np.int64))
+        return tasks
+
+    def _blockwise(self, src, dst) -> bool:
+        """``dst`` = blockwise natural-order WHT of ``src`` (2-D, same dtype; ``src`` is
+        only read). Returns whether ``src`` was finite."""
+        from .kernels import walsh as _kwalsh
+
+        rdt = real_dtype(src.dtype)
+        e = 2 if src.dtype.kind == "c" else 1
+        nthreads = get_num_threads()
+        d = dst.view(rdt)
+        nbad = _kwalsh.segment_wht_rows(src.view(rdt), d, self._row_first, e, nthreads)
+        start, width, first, block, bounds = self._column_tasks(e, rdt.itemsize, nthreads)
+        _kwalsh.segment_wht_cols(d, start, width, first, block, bounds)
+        return nbad == 0
+
+    def _forward(self, x, out):
+        from .kernels import walsh as _kwalsh
+
+        key = ("f", x.dtype.char)
+        buf = self._pool.take(key, lambda: np.empty(self.in_shape, x.dtype))
+        try:
+            ok = self._blockwise(x, buf)
+            w = self._weight[real_dtype(x.dtype)]
+            _kwalsh.gather_weighted(buf.reshape(-1), self._idx, w, out)
+        finally:
+            self._pool.give(key, buf)
+        return ok
+
+    def _adjoint(self, y, out):
+        from .kernels import walsh as _kwalsh
+
+        key = ("z", y.dtype.char)
+        # zeros: the buffer must stay zero outside the samples
+        buf = self._pool.take(key, lambda: np.zeros(self.in_shape, y.dtype))
+        try:
+            w = self._weight[real_dtype(y.dtype)]
+            ok = _kwalsh.scatter_weighted(y, self._idx, w, buf.reshape(-1))
+            # the WHT is symmetric; reads buf once, so it keeps its zeros
+            self._blockwise(buf, out)
+        finally:
+            self._pool.give(key, buf)
+        return ok
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_pool", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._pool = _Pool()

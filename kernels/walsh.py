@@ -233,3 +233,157 @@ def fwht_cols(src, dst, perm, scale, block, nchunks):
                     dk[c] = bk[c] * scale
         nbad += 1 if bad else 0
     return nbad
+
+
+# -- Walsh coefficients of a Haar-coefficient array, level block by level block --------
+#
+# With the Walsh functions in sequency order and the Haar coefficients in the PyWavelets
+# layout, each 2-D Haar subband and the Walsh functions at the same array positions span
+# the same space, so ``fwht(ihaar(c))`` is a natural-order WHT of each subband block
+# (up to a reordering and a scale per block, which the caller folds into its sample
+# indices and weights). Along an axis the blocks of a line are dyadic segments
+# ``[0, f), [f, 2f), [2f, 4f), ...`` whose first length ``f`` depends on the line.
+
+
+@njit(cache=True, nogil=True)
+def _segments_vec(d, n, f, e):
+    """Natural-order WHT of the segments ``[0, f), [f, 2f), [2f, 4f), ...`` of the
+    ``n`` elements (``e`` reals each) of ``d``, in place."""
+    _stages_vec(d[: f * e], f * e, e)
+    s0 = f
+    while s0 < n:
+        _stages_vec(d[s0 * e : 2 * s0 * e], s0 * e, e)
+        s0 *= 2
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def segment_wht_rows(src, dst, first, e, nchunks):
+    """Copy the real 2-D C array ``src`` into ``dst`` (same shape, may be the same array)
+    and transform each row ``r`` of ``dst`` by segments of first length ``first[r]``.
+
+    Returns the number of row chunks whose input held NaN or inf (0 when all is finite).
+    """
+    m, N = src.shape
+    n = N // e
+    nchunks = max(1, min(nchunks, m))
+    nbad = 0
+    for t in prange(nchunks):
+        lo = t * m // nchunks
+        hi = (t + 1) * m // nchunks
+        bad = False
+        for r in range(lo, hi):
+            s = src[r]
+            d = dst[r]
+            for k in range(N):
+                v = s[k]
+                z = v - v
+                bad |= z != z
+                d[k] = v
+            _segments_vec(d, n, first[r], e)
+        nbad += 1 if bad else 0
+    return nbad
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def segment_wht_cols(a, task_start, task_width, task_first, block, bounds):
+    """Transform the columns of the real 2-D C array ``a`` by segments, in place.
+
+    Task ``i`` takes the ``task_width[i] <= block`` adjacent reals from column
+    ``task_start[i]``, whose segments along axis 0 all have first length
+    ``task_first[i]``; each block is copied to a cache-resident buffer and back.
+    Thread chunk ``t`` runs tasks ``bounds[t]`` to ``bounds[t + 1]`` (the caller
+    balances them by width: the tasks of the coarse levels are narrow).
+    """
+    n = a.shape[0]
+    for t in prange(bounds.size - 1):
+        buf = np.empty((n, block), dtype=a.dtype)
+        for task in range(bounds[t], bounds[t + 1]):
+            c0 = task_start[task]
+            w = task_width[task]
+            for k in range(n):
+                ak = a[k, c0 : c0 + w]
+                bk = buf[k]
+                for c in range(w):
+                    bk[c] = ak[c]
+            f = task_first[task]
+            _stages_blk(buf[:f], f, w, 1)
+            s0 = f
+            while s0 < n:
+                _stages_blk(buf[s0 : 2 * s0], s0, w, 1)
+                s0 *= 2
+            for k in range(n):
+                ak = a[k, c0 : c0 + w]
+                bk = buf[k]
+                for c in range(w):
+                    ak[c] = bk[c]
+
+
+# Below this many samples the parallel launch costs more than it saves.
+_PAR_MIN = 1 << 17
+
+
+@njit(cache=True, nogil=True)
+def _gather_weighted_serial(buf, idx, weight, out):
+    bad = False
+    for k in range(idx.size):
+        v = weight[k] * buf[idx[k]]
+        out[k] = v
+        z = v - v
+        bad |= z != z
+    return bad
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _gather_weighted_parallel(buf, idx, weight, out):
+    nbad = 0
+    for k in prange(idx.size):
+        v = weight[k] * buf[idx[k]]
+        out[k] = v
+        z = v - v
+        nbad += 1 if z != z else 0
+    return nbad > 0
+
+
+@njit(cache=True, nogil=True)
+def gather_weighted(buf, idx, weight, out):
+    """``out[k] = weight[k] * buf[idx[k]]`` (1-D arrays); True if every value is finite."""
+    if idx.size >= _PAR_MIN:
+        bad = _gather_weighted_parallel(buf, idx, weight, out)
+    else:
+        bad = _gather_weighted_serial(buf, idx, weight, out)
+    return not bad
+
+
+@njit(cache=True, nogil=True)
+def _scatter_weighted_serial(y, idx, weight, buf):
+    bad = False
+    for k in range(idx.size):
+        v = weight[k] * y[k]
+        buf[idx[k]] = v
+        z = v - v
+        bad |= z != z
+    return bad
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _scatter_weighted_parallel(y, idx, weight, buf):
+    nbad = 0
+    for k in prange(idx.size):
+        v = weight[k] * y[k]
+        buf[idx[k]] = v
+        z = v - v
+        nbad += 1 if z != z else 0
+    return nbad > 0
+
+
+@njit(cache=True, nogil=True)
+def scatter_weighted(y, idx, weight, buf):
+    """``buf[idx[k]] = weight[k] * y[k]`` (other entries untouched; ``idx`` distinct).
+
+    True if every written value is finite.
+    """
+    if idx.size >= _PAR_MIN:
+        bad = _scatter_weighted_parallel(y, idx, weight, buf)
+    else:
+        bad = _scatter_weighted_serial(y, idx, weight, buf)
+    return not bad

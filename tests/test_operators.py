@@ -479,6 +479,153 @@ def test_walsh_adjoint_keeps_buffer_clean(rng):
     np.testing.assert_array_equal(A.adjoint(y2), first)
 
 
+def _haar_synthesis_matrix(shape, levels):
+    """Dense inverse Haar (PyWavelets, periodization) on coefficient arrays of ``shape``."""
+    _, slices = pywt.coeffs_to_array(
+        pywt.wavedec2(np.zeros(shape), "haar", "periodization", levels)
+    )
+
+    def synth(c):
+        coeffs = pywt.array_to_coeffs(c, slices, output_format="wavedec2")
+        return pywt.waverec2(coeffs, "haar", mode="periodization")
+
+    return dense_of(synth, shape, np.float64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    ("shape", "levels"),
+    [
+        ((16, 16), 3),
+        ((16, 16), 4),
+        ((16, 16), 0),
+        ((8, 32), 2),
+        ((32, 8), 3),
+        ((2, 2), 1),
+        ((4, 16), 2),
+    ],
+)
+def test_walsh_haar_is_one_blockwise_operator_and_matches_dense(dtype, shape, levels, rng):
+    """Sequency Walsh samples of a Haar synthesis run as one blockwise transform
+    (``_WalshHaar``); checked against scipy's Hadamard matrix and PyWavelets' Haar."""
+    from fastsparse.operators import _WalshHaar
+
+    mask = random_mask(shape, rng, 0.4)
+    A = SubsampledWalsh(mask) @ Haar(shape, levels).H
+    assert type(A) is _WalshHaar
+    h1 = sequency_hadamard(shape[0]) / np.sqrt(shape[0])
+    h2 = sequency_hadamard(shape[1]) / np.sqrt(shape[1])
+    M = (np.kron(h1, h2) @ _haar_synthesis_matrix(shape, levels))[mask.ravel()]
+    x = random_array(shape, dtype, rng)
+    y = A.forward(x)
+    ref = M @ x.astype(np.complex128).ravel()
+    assert y.dtype == dtype  # real stays real, precision kept
+    assert np.max(np.abs(y - ref)) <= tol(dtype, x.size) * max(1, np.max(np.abs(ref)))
+    v = random_array(A.out_shape, dtype, rng)
+    got = A.adjoint(v)
+    ref_adj = (M.T @ v.astype(np.complex128)).reshape(shape)
+    assert got.dtype == dtype
+    assert np.max(np.abs(got - ref_adj)) <= tol(dtype, M.size) * max(1, np.max(np.abs(ref_adj)))
+
+
+def test_walsh_haar_other_orders_and_shapes_stay_compositions(rng):
+    from fastsparse.operators import _WalshHaar
+
+    mask = random_mask((8, 16), rng)
+    H = Haar((8, 16), 2)
+    for order in ("natural", "dyadic"):
+        assert type(SubsampledWalsh(mask, order=order) @ H.H) is not _WalshHaar
+    assert type(SubsampledWalsh(mask) @ H) is not _WalshHaar  # analysis, not synthesis
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex64])
+def test_walsh_haar_512_equals_composition_and_threads_agree(dtype, rng):
+    """At 512x512 (the default levels of ``reconstruct``) the blockwise operator equals
+    ``fwht(ihaar(c))[mask]`` and its adjoint ``haar(fwht(scatter(y)))``; 1 and 2 threads
+    give identical bits."""
+    from fastsparse import set_num_threads
+    from fastsparse._threads import get_num_threads
+    from fastsparse.transforms import fwht, haar, ihaar
+
+    n = 512
+    mask = random_mask((n, n), rng, 0.25)
+    A = SubsampledWalsh(mask) @ Haar((n, n), 8).H
+    c = random_array((n, n), dtype, rng)
+    ref = fwht(ihaar(c, levels=8))[mask]
+    z = np.zeros((n, n), dtype)
+    z[mask] = random_array(A.out_shape, dtype, rng)
+    ref_adj = haar(fwht(z), levels=8)
+    eps = np.finfo(np.dtype(dtype).type(0).real.dtype).eps
+    saved = get_num_threads()
+    try:
+        results = []
+        for k in (1, 2):
+            set_num_threads(k)
+            results.append((A.forward(c), A.adjoint(z[mask])))
+    finally:
+        set_num_threads(saved)
+    for y, back in results:
+        assert np.max(np.abs(y - ref)) <= 50 * eps * np.max(np.abs(ref))
+        assert np.max(np.abs(back - ref_adj)) <= 50 * eps * np.max(np.abs(ref_adj))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_walsh_haar_adjoint_keeps_buffer_clean_and_nan_found_anywhere(rng):
+    mask = random_mask((16, 16), rng)
+    A = SubsampledWalsh(mask) @ Haar((16, 16)).H
+    y1 = random_array(A.out_shape, np.float64, rng)
+    y2 = random_array(A.out_shape, np.float64, rng)
+    first = A.adjoint(y2)
+    A.adjoint(y1)
+    np.testing.assert_array_equal(A.adjoint(y2), first)
+    for pos in [(0, 0), (15, 15), (0, 9), (9, 0), (5, 6)]:
+        for val in (np.nan, np.inf, -np.inf):
+            x = np.zeros((16, 16))
+            x[pos] = val
+            with pytest.raises(ValueError, match="x contains NaN or inf"):
+                A.forward(x)
+
+
+def test_compositions_pickle(rng):
+    mask = random_mask((16, 16), rng)
+    for A in (
+        SubsampledWalsh(mask) @ Haar((16, 16)).H,
+        SubsampledWalsh(mask, order="dyadic") @ Haar((16, 16)).H,
+        SubsampledFourier(mask, planner="estimate") @ Haar((16, 16)).H,
+    ):
+        x = random_array((16, 16), np.complex128, rng)
+        y = A.forward(x)  # buffers and plans exist before pickling
+        B = pickle.loads(pickle.dumps(A))
+        assert type(B) is type(A)
+        np.testing.assert_array_equal(B.forward(x), y)
+        np.testing.assert_array_equal(B.adjoint(y), A.adjoint(y))
+
+
+def test_weighted_gather_scatter_kernels_parallel_path(rng):
+    """The Walsh + Haar sample kernels switch to a parallel loop for many samples."""
+    from fastsparse.kernels import walsh as k
+
+    n = k._PAR_MIN + 5
+    buf = random_array((2 * n,), np.complex128, rng)
+    idx = rng.permutation(2 * n)[:n].astype(np.int64)
+    w = rng.random(n)
+    for m in (10, n):  # serial and parallel loops
+        out = np.empty(m, np.complex128)
+        assert k.gather_weighted(buf, idx[:m], w[:m], out) is True
+        np.testing.assert_array_equal(out, w[:m] * buf[idx[:m]])
+        z = np.zeros(2 * n, np.complex128)
+        assert k.scatter_weighted(out, idx[:m], w[:m], z) is True
+        ref = np.zeros(2 * n, np.complex128)
+        ref[idx[:m]] = w[:m] * out
+        np.testing.assert_array_equal(z, ref)
+        b = buf.copy()
+        b[idx[m // 2]] = np.nan
+        assert k.gather_weighted(b, idx[:m], w[:m], out) is False
+        out[m - 1] = np.inf
+        assert k.scatter_weighted(out, idx[:m], w[:m], z) is False
+
+
 # ----------------------------------------------------------------------------------- Haar
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(("shape", "levels"), [((16, 16), None), ((16, 32), 2), ((8, 24), 3)])

@@ -1,10 +1,17 @@
 """Operator time: SubsampledFourier (against the raw pyFFTW pair), SubsampledWalsh,
-Fourier @ Haar.H, Gradient; 25% masks, complex128, N x N."""
+Fourier @ Haar.H, Walsh @ Haar.H (the blockwise operator, and the general composition it
+replaces), Gradient; 25% masks, complex128, N x N."""
 
 import numpy as np
 import pyfftw
 
-from fastsparse.operators import Gradient, Haar, SubsampledFourier, SubsampledWalsh
+from fastsparse.operators import (
+    Gradient,
+    Haar,
+    SubsampledFourier,
+    SubsampledWalsh,
+    _Composition,
+)
 
 from . import use_threads
 
@@ -64,7 +71,10 @@ class FourierPair:
 class Operators:
     """Forward and adjoint of each operator (all threads)."""
 
-    params = ([512, 2048], ["walsh", "fourier@haar.H", "walsh@haar.H", "gradient", "haar"])
+    params = (
+        [512, 2048],
+        ["walsh", "fourier@haar.H", "walsh@haar.H", "walsh@haar.H composed", "gradient", "haar"],
+    )
     param_names = ["n", "operator"]
     timeout = 300
 
@@ -74,7 +84,8 @@ class Operators:
         self.op = {
             "walsh": lambda: SubsampledWalsh(mask),
             "fourier@haar.H": lambda: SubsampledFourier(mask) @ H.H,
-            "walsh@haar.H": lambda: SubsampledWalsh(mask) @ H.H,
+            "walsh@haar.H": lambda: SubsampledWalsh(mask) @ H.H,  # blockwise operator
+            "walsh@haar.H composed": lambda: _Composition(SubsampledWalsh(mask), H.H),
             "gradient": lambda: Gradient((n, n)),
             "haar": lambda: H,
         }[operator]()
