@@ -814,6 +814,8 @@ class _WalshHaar(_Composition):
             np.dtype(np.float64): w64,
             np.dtype(np.float32): w64.astype(np.float32),
         }
+        for arr in (self._idx, self._row_first, self._col_first, *self._weight.values()):
+            arr.flags.writeable = False
         self._tasks: dict[tuple, tuple] = {}
         self._pool = _Pool()
 
@@ -826,7 +828,7 @@ class _WalshHaar(_Composition):
         tasks = self._tasks.get(key)
         if tasks is None:
             n1, n2 = self.in_shape
-            block = max(8, _BLOCK_BYTES // (n1 * itemsize))
+            block = min(n2 * e, max(8, _BLOCK_BYTES // (n1 * itemsize)))
             block = 1 << (block.bit_length() - 1)
             start, width, first = [], [], []
             c = 0
@@ -842,9 +844,11 @@ class _WalshHaar(_Composition):
             arrays = tuple(np.array(v, np.int64) for v in (start, width, first))
             done = np.concatenate(([0], np.cumsum(arrays[1])))  # reals before each task
             share = done[-1] * np.arange(nthreads + 1) / nthreads
-            bounds = np.unique(np.searchsorted(done, share, side="left"))
+            bounds = np.unique(np.searchsorted(done, share, side="left")).astype(np.int64)
             bounds[-1] = len(start)
-            tasks = self._tasks[key] = (*arrays, block, bounds.astype(np.int64))
+            for arr in (*arrays, bounds):
+                arr.flags.writeable = False
+            tasks = self._tasks[key] = (*arrays, block, bounds)
         return tasks
 
     def _blockwise(self, src, dst) -> bool:

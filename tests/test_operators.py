@@ -503,6 +503,8 @@ def _haar_synthesis_matrix(shape, levels):
         ((32, 8), 3),
         ((2, 2), 1),
         ((4, 16), 2),
+        ((1, 8), 0),
+        ((8, 1), 0),
     ],
 )
 def test_walsh_haar_is_one_blockwise_operator_and_matches_dense(dtype, shape, levels, rng):
@@ -569,6 +571,21 @@ def test_walsh_haar_512_equals_composition_and_threads_agree(dtype, rng):
         assert np.max(np.abs(back - ref_adj)) <= 50 * eps * np.max(np.abs(ref_adj))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_walsh_haar_many_samples_use_the_parallel_sample_kernels(rng):
+    from fastsparse.kernels.walsh import _PAR_MIN
+
+    from fastsparse.transforms import fwht, haar, ihaar
+
+    mask = np.ones((1024, 256), bool)  # 262144 samples > _PAR_MIN
+    assert mask.sum() > _PAR_MIN
+    A = SubsampledWalsh(mask) @ Haar((1024, 256), 7).H
+    c = random_array(mask.shape, np.float64, rng)
+    np.testing.assert_allclose(A.forward(c), fwht(ihaar(c, levels=7)).ravel(), rtol=0, atol=1e-13)
+    y = random_array(A.out_shape, np.float64, rng)
+    ref = haar(fwht(y.reshape(mask.shape)), levels=7)
+    np.testing.assert_allclose(A.adjoint(y), ref, rtol=0, atol=1e-13)
 
 
 def test_walsh_haar_adjoint_keeps_buffer_clean_and_nan_found_anywhere(rng):
