@@ -13,6 +13,8 @@ an axis costs one read and one write of the array.
 import numpy as np
 from numba import njit, prange
 
+from .fourier import _PAR_MIN  # the sample loops below switch to parallel where those do
+
 
 @njit(cache=True, nogil=True)
 def _stages_vec(buf, N, h):
@@ -316,10 +318,6 @@ def segment_wht_cols(a, task_start, task_width, task_first, block, bounds):
                 bk = buf[k]
                 for c in range(w):
                     ak[c] = bk[c]
-
-
-# Below this many samples the parallel launch costs more than it saves.
-_PAR_MIN = 1 << 17
 
 
 @njit(cache=True, nogil=True)
