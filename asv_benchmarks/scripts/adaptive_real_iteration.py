@@ -8,8 +8,9 @@
 real data), of the restarted PDHG iteration and of plain ``pdhg``, interleaved, median of 5,
 with 1 and 2 threads; the Halpern iteration and plain ``pdhg`` also with the operator
 composed the general way (``ihaar``, ``fwht``, gather) instead of the blockwise
-``SubsampledWalsh @ Haar.H``, so the last ratios are the blockwise operator's gain. ``trace``: certified relative gap at iterations 1000...20000 of both
-iterations on two 512x512 Walsh problems. ``scan``: applications to objective gap 1e-8 of
+``SubsampledWalsh @ Haar.H``, so the last ratios are the blockwise operator's gain.
+``trace``: certified relative gap at iterations 1000...20000 of both iterations on two
+512x512 Walsh problems. ``scan``: applications to objective gap 1e-8 of
 the adaptive solver and of plain PDHG at 17 ratios ``tau/sigma = 10^(k/2)``, ``0 <= k <= 16``
 (``CAP`` iterations each, default 40000), on the 64x64 Walsh grid (noise ``NOISE`` or all
 three; lam 1e-4/1e-3/1e-2 lam_max).
@@ -41,51 +42,42 @@ if what == "cost":
         with threads(nth):
             A, y, lam = problem(512, "walsh", 1e-3, 1e-3)
             K = 200
-
-            def run_halpern():
-                with _iteration("auto"):
-                    ad.solve_adaptive(A, y, lam=lam, tol=1e-15, max_iterations=K)
-
-            def run_pdhg_iteration():
-                with _iteration("pdhg"):
-                    ad.solve_adaptive(A, y, lam=lam, tol=1e-15, max_iterations=K)
-
-            def run_plain():
-                pdhg(A, y, lam=lam, iterations=K, tau=30.0, sigma=0.999 / 30.0)
-
             Ac = _Composition(A.a, A.b)  # the same operator without the blockwise path
 
-            def run_halpern_composed():
-                with _iteration("auto"):
-                    ad.solve_adaptive(Ac, y, lam=lam, tol=1e-15, max_iterations=K)
+            def adaptive_run(op, iteration):
+                def run():
+                    with _iteration(iteration):
+                        ad.solve_adaptive(op, y, lam=lam, tol=1e-15, max_iterations=K)
 
-            def run_plain_composed():
-                pdhg(Ac, y, lam=lam, iterations=K, tau=30.0, sigma=0.999 / 30.0)
+                return run
 
-            fs = (
-                run_halpern,
-                run_pdhg_iteration,
-                run_plain,
-                run_halpern_composed,
-                run_plain_composed,
-            )
-            for f in fs:
+            def plain_run(op):
+                return lambda: pdhg(op, y, lam=lam, iterations=K, tau=30.0, sigma=0.999 / 30.0)
+
+            fs = {
+                "halpern": adaptive_run(A, "auto"),
+                "pdhg_iteration": adaptive_run(A, "pdhg"),
+                "plain": plain_run(A),
+                "halpern_composed": adaptive_run(Ac, "auto"),
+                "plain_composed": plain_run(Ac),
+            }
+            for f in fs.values():
                 f()
-            ts = {f.__name__: [] for f in fs}
+            ts: dict[str, list[float]] = {name: [] for name in fs}
             for _ in range(5):
-                for f in fs:
+                for name, f in fs.items():
                     t0 = time.perf_counter()
                     f()
-                    ts[f.__name__].append(time.perf_counter() - t0)
+                    ts[name].append(time.perf_counter() - t0)
             med = {k: float(np.median(v)) / K * 1e3 for k, v in ts.items()}
             print(
                 f"{nth} thread(s), ms per iteration:",
                 {k: f"{v:.2f}" for k, v in med.items()},
-                f"halpern/plain {med['run_halpern'] / med['run_plain']:.2f}, "
-                f"pdhg iteration/plain {med['run_pdhg_iteration'] / med['run_plain']:.2f}; "
+                f"halpern/plain {med['halpern'] / med['plain']:.2f}, "
+                f"pdhg iteration/plain {med['pdhg_iteration'] / med['plain']:.2f}; "
                 f"composed/blockwise: halpern "
-                f"{med['run_halpern_composed'] / med['run_halpern']:.2f}, plain "
-                f"{med['run_plain_composed'] / med['run_plain']:.2f}",
+                f"{med['halpern_composed'] / med['halpern']:.2f}, plain "
+                f"{med['plain_composed'] / med['plain']:.2f}",
                 flush=True,
             )
 elif what == "trace":
