@@ -34,6 +34,7 @@ _LAZY = {
     "warpd": "fastsparse.solvers",
     "lasso": "fastsparse.solvers",
     "reconstruct": "fastsparse.solvers",
+    "sqrt_lasso": "fastsparse.solvers",
     "level_weights": "fastsparse.sampling",
     "Result": "fastsparse.solvers",
 }

@@ -61,25 +61,20 @@ iteration above.
 from __future__ import annotations
 
 import math
-import time
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
-from .._validation import as_array, check_int, check_real, complex_dtype, real_dtype
-from ._common import (
-    _Engine,
-    certificate,
-    check_operator,
-    check_weights,
-    check_x0,
-    check_y,
-    make_progress,
-    work_dtype,
-)
+from .._validation import check_int, check_real
+from ..kernels import adaptive as ka
+from ..kernels import pd, prox
+from ._engine import Engine, certificate
+from ._problem import Problem, check_callback
+from ._registry import Method
 from ._result import Result
+from ._runner import Runner
 
-__all__ = ["solve_adaptive", "DEFAULT_TOL", "DEFAULT_MAX_ITERATIONS"]
+__all__ = ["sqrt_lasso", "DEFAULT_TOL", "DEFAULT_MAX_ITERATIONS"]
 
 #: Default ``tol`` on the certified relative duality gap (double precision).
 DEFAULT_TOL = 1e-8
@@ -94,9 +89,8 @@ _BETA_NECESSARY = 0.8
 _BETA_ARTIFICIAL = 0.36
 _THETA = 0.5  # smoothing of the primal-weight update
 _ETA = 1.0 - 1e-4  # tau*sigma*||A||^2 = _ETA^2
-#: Restart candidate and primal-weight update; other values exist only for the study in
-#: ``fastsparse.solvers._bench_accuracy`` ("average": PDLP's restart to the average).
-_VARIANT = {"candidate": "best", "primal_weight": True, "iteration": "auto"}
+_ITERATIONS = ("auto", "pdhg", "halpern")
+_CANDIDATES = ("best", "average", "last")
 _PW_MIN_LENGTH = _EVERY  # Halpern: shortest restart whose dv/dx updates the primal weight
 _FLOOR_FACTOR = 10.0  # "stalled" only below this times eps ||A|| / (lam min w) (see below)
 _STALL_MIN = 1000  # "stalled": no 1% gain of the gap in max(this, iterations to reach it)
@@ -115,25 +109,21 @@ class _Monitor:
     """What every check does after the best point was updated: progress bar, callback,
     ``tol`` and the stall rule. ``check(it)`` returns a stop reason or None."""
 
-    def __init__(self, best, best_x, shape, tol, callback, bar, stall_below=math.inf):
+    def __init__(self, best, best_x, shape, tol, run: Runner, stall_below=math.inf):
         self.best, self.best_x, self.shape = best, best_x, shape
         self.stall_below = stall_below
-        self.tol, self.callback, self.bar = tol, callback, bar
-        self.gap_mark, self.it_mark, self.it_bar = best["gap"], 0, 0
+        self.tol, self.run = tol, run
+        self.gap_mark, self.it_mark = best["gap"], 0
 
     def check(self, it: int) -> str | None:
         b = self.best
         rel = b["gap"] / b["objective"] if b["objective"] > 0 else 0.0
         if b["gap"] < 0.99 * self.gap_mark:
             self.gap_mark, self.it_mark = b["gap"], it
-        if self.bar is not None:
-            self.bar.update(it - self.it_bar)
-            self.it_bar = it
-            self.bar.set_postfix(relative_gap=f"{rel:.2e}")
-        if self.callback is not None:
-            info = {"objective": b["objective"], "gap": b["gap"], "relative_gap": rel}
-            if self.callback(it, self.best_x.reshape(self.shape), info):
-                return "callback"
+        self.run.update(it, relative_gap=f"{rel:.2e}")
+        info = {"objective": b["objective"], "gap": b["gap"], "relative_gap": rel}
+        if self.run.notify(it, self.best_x.reshape(self.shape), info):
+            return "callback"
         if rel <= self.tol:
             return "tol"
         if it - self.it_mark > max(_STALL_MIN, self.it_mark) and rel <= self.stall_below:
@@ -145,16 +135,13 @@ class _Monitor:
         return b["gap"] / b["objective"] if b["objective"] > 0 else 0.0
 
 
-def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
+def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, run, primal_weight, gap_fn):
     """Restarted reflected Halpern PDHG on real data (see the module docstring).
 
     Starts from the engine's ``x, A x, v, A^H v``; updates ``mon.best``, ``mon.best_x`` and
-    ``best_v`` at every check and appends one ``history`` entry per restart. Returns
+    ``best_v`` at every check and records one history entry per restart. Returns
     ``(iterations, stop_reason, restarts, omega)``.
     """
-    from ..kernels import adaptive as ka
-    from ..kernels import pd
-
     A, rt = eng.A, eng.rdt.type
     n, m, nch = eng.n, eng.m, eng.nchunks
     w, ws, yf = eng.w, eng.ws, eng.yf
@@ -191,7 +178,7 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
         """Certified gap of ``T z`` (paired with its own ``A x+``, ``A^H v+``); keeps the best."""
         l1, feas = ka.primal_stats(xp, gp, w, ws)
         rs, vv, yv = ka.dual_stats(axp, one, yf, vp)
-        F, D, gap = _gap(lam, l1, feas, rs, vv, yv)
+        F, D, gap = gap_fn(lam, l1, feas, rs, vv, yv)
         if gap < best["gap"]:
             best_x[:] = xp
             best_v[:] = vp
@@ -248,14 +235,14 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
         # put), and their dv/dx then drives tau/sigma down by decades (1e3 -> 0.02 in 10
         # restarts on 64x64 Walsh, noise 1e-3, lam 1e-2 lam_max; 1e-36 at the floor) and
         # the certified gap plateaus (there: 12936 iterations to 1e-8 instead of 10656).
-        if dx > 0.0 and dv > 0.0 and k + 1 >= _PW_MIN_LENGTH and _VARIANT["primal_weight"]:
+        if dx > 0.0 and dv > 0.0 and k + 1 >= _PW_MIN_LENGTH and primal_weight:
             omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
         last_x[:] = x
         last_v[:] = v
         restarts += 1
         if not checked:  # (at a check T z was certified already)
             F, gap = certify()
-        history.append(
+        run.record(
             {
                 "iteration": it,
                 "operator_applications": eng.applications,
@@ -271,7 +258,7 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, history):
     return it, stop, restarts, omega
 
 
-def solve_adaptive(
+def sqrt_lasso(
     A,
     y,
     *,
@@ -283,7 +270,11 @@ def solve_adaptive(
     callback=None,
     progress=False,
 ) -> Result:
-    """Minimise ``lam ||x||_{1,w} + ||A x - y||_2`` with certified, parameter-free restarts.
+    """Solve the weighted square-root LASSO ``min lam ||x||_{1,w} + ||A x - y||_2``.
+
+    Parameter-free: restarted primal-dual iterations whose restarts are decided by a
+    certified duality gap and whose step ratio is found by the solver; it stops when the
+    certified relative gap reaches ``tol``. This is the default method of ``reconstruct``.
 
     Parameters
     ----------
@@ -335,51 +326,117 @@ def solve_adaptive(
     --------
     >>> import numpy as np
     >>> from fastsparse.operators import Matrix
-    >>> from fastsparse.solvers._adaptive import solve_adaptive
-    >>> r = solve_adaptive(Matrix(np.eye(2)), np.array([1.0, 0.0]), lam=0.5, tol=1e-10)
+    >>> from fastsparse import sqrt_lasso
+    >>> r = sqrt_lasso(Matrix(np.eye(2)), np.array([1.0, 0.0]), lam=0.5, tol=1e-10)
     >>> np.round(r.x, 6), r.stop_reason
     (array([1., 0.]), 'tol')
     """
-    t0 = time.perf_counter()
-    from ..kernels import adaptive as ka
-    from ..kernels import pd, prox
+    problem = Problem.build(A, y, lam=lam, weights=weights, x0=x0)
+    return run(
+        problem,
+        callback=check_callback(callback),
+        progress=progress,
+        tol=tol,
+        max_iterations=max_iterations,
+    )
 
-    A = check_operator(A)
-    y = check_y(A, y)
-    lam = check_real(lam, "lam", positive=True)
-    w = check_weights(A, weights)
-    x0a = check_x0(A, x0)
-    dt = work_dtype(A, y.dtype)
-    if x0a is not None and x0a.dtype.kind == "c":
-        dt = complex_dtype(dt)
-    rdt = real_dtype(dt)
-    single = rdt == np.float32
+
+def run(problem: Problem, *, callback=None, progress=False, tol=None, max_iterations=None):
+    """``sqrt_lasso`` on a validated problem, rescaled by ``problem.scale`` (exact)."""
+    tol, cap = check_options(problem, tol, max_iterations)
+    s = problem.scale
+    with Runner(
+        callback=callback, progress=bool(progress), total=cap, desc="sqrt_lasso", scale=s
+    ) as runner:
+        return solve(problem.scaled(s), runner, tol=tol, max_iterations=cap)
+
+
+def variant(
+    A,
+    y,
+    *,
+    lam,
+    weights=None,
+    x0=None,
+    tol=None,
+    max_iterations=None,
+    callback=None,
+    iteration="auto",
+    candidate="best",
+    primal_weight=True,
+    gap=None,
+) -> Result:
+    """``sqrt_lasso`` with the method's choices exposed, for studies (not public).
+
+    ``iteration``: ``"auto"`` (Halpern on real double-precision data, else PDHG),
+    ``"pdhg"`` or ``"halpern"`` (real data only); ``candidate``: the restart candidate of
+    the PDHG iteration, ``"best"`` (smaller certified gap), ``"average"`` (PDLP's) or
+    ``"last"``; ``primal_weight``: update the step ratio at restarts; ``gap``: replaces
+    ``_gap(lam, l1, feas, rs, vv, yv) -> (F, D, gap)`` (e.g. to record its inputs).
+    """
+    if iteration not in _ITERATIONS:
+        raise ValueError(f"iteration must be one of {_ITERATIONS}, got {iteration!r}")
+    if candidate not in _CANDIDATES:
+        raise ValueError(f"candidate must be one of {_CANDIDATES}, got {candidate!r}")
+    problem = Problem.build(A, y, lam=lam, weights=weights, x0=x0)
+    tol, max_iterations = check_options(problem, tol, max_iterations)
+    with Runner(callback=check_callback(callback), scale=problem.scale) as runner:
+        return solve(
+            problem.scaled(problem.scale),
+            runner,
+            tol=tol,
+            max_iterations=max_iterations,
+            iteration=iteration,
+            candidate=candidate,
+            primal_weight=bool(primal_weight),
+            gap=_gap if gap is None else gap,
+        )
+
+
+def _check_tol(tol) -> float:
+    return check_real(tol, "tol", positive=True, below=1.0)
+
+
+def _check_cap(max_iterations) -> int:
+    return check_int(max_iterations, "max_iterations", minimum=1)
+
+
+def check_options(problem: Problem, tol, max_iterations) -> tuple[float, int]:
+    """``tol`` (default by precision) and ``max_iterations`` (default 20000), validated."""
     if tol is None:
-        tol = DEFAULT_TOL_SINGLE if single else DEFAULT_TOL
-    tol = check_real(tol, "tol", positive=True, below=1.0)
+        tol = DEFAULT_TOL_SINGLE if problem.rdtype == np.float32 else DEFAULT_TOL
     if max_iterations is None:
         max_iterations = DEFAULT_MAX_ITERATIONS
-    max_iterations = check_int(max_iterations, "max_iterations", minimum=1)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    return _check_tol(tol), _check_cap(max_iterations)
 
-    yw = np.ascontiguousarray(y, dtype=dt)
-    eng = _Engine(A, yw, w, dt)
-    eng.set_x(None if x0a is None else as_array(x0a, "x0", dtype=dt))
-    ny = float(np.linalg.norm(yw.reshape(-1)))
-    L = float(A.norm())
+
+def solve(
+    problem: Problem,
+    run: Runner,
+    *,
+    tol: float,
+    max_iterations: int,
+    iteration: str = "auto",
+    candidate: str = "best",
+    primal_weight: bool = True,
+    gap: Callable = _gap,
+) -> Result:
+    """The adaptive solver on a validated problem (see ``sqrt_lasso``)."""
+    A, lam, w = problem.A, problem.lam, problem.weights
+    dt, rdt = problem.dtype, problem.rdtype
+    eng = Engine.for_problem(problem)
+    yw = eng.y
+    ny = problem.y_norm
+    L = problem.norm
     if ny == 0.0 or L == 0.0:
         # min F = 0 at x = 0 (y = 0), or F = lam||x|| + ||y|| (A = 0): x = 0 is optimal.
         eng.set_x(None)
-        cert = eng.certificate(lam)
-        return Result(
-            x=eng.x.copy(),
+        return run.result(
+            eng.x,
             iterations=0,
-            history=[],
             stop_reason="tol",
-            certificate=cert,
-            operator_applications=eng.applications,
-            elapsed=time.perf_counter() - t0,
+            certificate=eng.certificate(lam),
+            applications=eng.applications,
         )
 
     n, m = eng.n, eng.m
@@ -405,7 +462,7 @@ def solve_adaptive(
     F0 = lam * l1_0 + math.sqrt(rs0)
     best = {"objective": F0, "dual": 0.0, "gap": F0}
     v_zero = True
-    if x0a is not None and rs0 > 0.0:
+    if problem.x0 is not None and rs0 > 0.0:
         # Warm start: the dual starts at the residual direction (A x0 - y)/||A x0 - y||, the
         # optimal dual of the SR-LASSO when the residual at the minimiser is nonzero, so an
         # x0 near the minimiser gives a small certified gap at the first checks. (From x0 = 0
@@ -418,26 +475,21 @@ def solve_adaptive(
         eng.applications += 1
         _, f0 = ka.primal_stats(xf, gf, wf, ws)
         _, vv0, yv0 = ka.dual_stats(axf, one, yf, vf)
-        _, D0, g0 = _gap(lam, l1_0, f0, rs0, vv0, yv0)
+        _, D0, g0 = gap(lam, l1_0, f0, rs0, vv0, yv0)
         best = {"objective": F0, "dual": D0, "gap": g0}
         best_v[:] = vf
     mu_last = best["gap"]
-    history: list[dict[str, Any]] = []
     stop = "max_iterations"
     if best["gap"] <= tol * F0:
         stop, max_iterations = "tol", 0  # x0 is certified already
     it = 0
     restarts = 0
-    variant = _VARIANT["iteration"]
     # Halpern for real double-precision data only: in single precision its certified gap
     # stalls 3-8x above the PDHG iteration's rounding floor (32x32 Walsh, lam 1e-2 lam_max:
     # "stalled" at 2.3e-5 against "tol" 1e-5 in 48 iterations, measured).
-    use_halpern = variant == "halpern" or (variant == "auto" and dt == np.float64)
+    use_halpern = iteration == "halpern" or (iteration == "auto" and dt == np.float64)
     if use_halpern and dt.kind != "f":
         raise ValueError("the Halpern iteration is implemented for real data only")
-    bar = make_progress(progress, max_iterations, "adaptive")
-    if bar is not None:
-        bar.unit = "it"
     # "stalled" is for the certificate's rounding floor, which is set by the dual
     # feasibility test |(A^H v)_i| <= lam w_i evaluated in working precision: measured
     # 0.06-0.75x eps ||A|| / lam (Gaussian, Fourier and Walsh problems, lam 1e-8..1e-2
@@ -448,94 +500,89 @@ def solve_adaptive(
     stall_below = math.inf  # no positive weight: no scale for the floor, the plain rule
     if wpos < math.inf:
         stall_below = _FLOOR_FACTOR * float(np.finfo(rdt).eps) * L / (lam * wpos)
-    mon = _Monitor(best, best_x, A.in_shape, tol, callback, bar, stall_below)
-    try:
-        if use_halpern and max_iterations > 0:
-            it, stop, restarts, omega = _halpern(
-                eng, lam, eta, omega, max_iterations, mon, best_v, history
-            )
-        while not use_halpern and it < max_iterations:
-            tau = eta / omega
-            sigma = eta * omega
-            eng.primal(tau, tau * lam, True, v_zero)
-            v_zero = False
-            pd.add_range(sg, gf, 0, n)
-            pd.add_range(sv, vf, 0, m)
-            it += 1
-            cnt += 1
-            check = cnt % _EVERY == 0 or it == max_iterations
-            if check:
-                vprev[:] = vf
-            eng.dual(sigma, True)
-            if not check:
-                continue
-            # Candidate 1: last iterate x_k (A x_k by linearity) with (v_{k-1}, A^H v_{k-1}).
-            l1c, fc = ka.primal_stats(xf, gf, wf, ws)
-            rsc, vvc, yvc = ka.dual_stats(axf, one, yf, vprev)
-            Fc, Dc, gc = _gap(lam, l1c, fc, rsc, vvc, yvc)
-            # Candidate 2: the averages since the last restart.
-            c = 1.0 / cnt
-            l1a, fa = ka.primal_stats(accf, sg, wf, ws)
-            rsa, vva, yva = ka.dual_stats(axaccf, rdt.type(c), yf, sv)
-            Fa, Da, ga = _gap(lam, c * l1a, c * fa, rsa, c * c * vva, c * yva)
-            cand = _VARIANT["candidate"]
-            use_avg = ga < gc if cand == "best" else cand == "average"
-            mu = ga if use_avg else gc
-            if mu < best["gap"]:
-                if use_avg:
-                    prox.scale(accf, rdt.type(c), best_x)
-                    prox.scale(sv, rdt.type(c), best_v)
-                    best.update(objective=Fa, dual=Da, gap=ga)
-                else:
-                    best_x[:] = xf
-                    best_v[:] = vprev
-                    best.update(objective=Fc, dual=Dc, gap=gc)
-            reason = mon.check(it)
-            if reason is not None:
-                stop = reason
-                break
-            restart = (
-                mu <= _BETA_SUFFICIENT * mu_last
-                or (mu <= _BETA_NECESSARY * mu_last and mu > mu_prev)
-                or cnt >= _BETA_ARTIFICIAL * it
-            )
-            mu_prev = mu
-            if not restart:
-                continue
+    mon = _Monitor(best, best_x, A.in_shape, tol, run, stall_below)
+    if use_halpern and max_iterations > 0:
+        it, stop, restarts, omega = _halpern(
+            eng, lam, eta, omega, max_iterations, mon, best_v, run, primal_weight, gap
+        )
+    while not use_halpern and it < max_iterations:
+        tau = eta / omega
+        sigma = eta * omega
+        eng.primal(tau, tau * lam, True, v_zero)
+        v_zero = False
+        pd.add_range(sg, gf, 0, n)
+        pd.add_range(sv, vf, 0, m)
+        it += 1
+        cnt += 1
+        check = cnt % _EVERY == 0 or it == max_iterations
+        if check:
+            vprev[:] = vf
+        eng.dual(sigma, True)
+        if not check:
+            continue
+        # Candidate 1: last iterate x_k (A x_k by linearity) with (v_{k-1}, A^H v_{k-1}).
+        l1c, fc = ka.primal_stats(xf, gf, wf, ws)
+        rsc, vvc, yvc = ka.dual_stats(axf, one, yf, vprev)
+        Fc, Dc, gc = gap(lam, l1c, fc, rsc, vvc, yvc)
+        # Candidate 2: the averages since the last restart.
+        c = 1.0 / cnt
+        l1a, fa = ka.primal_stats(accf, sg, wf, ws)
+        rsa, vva, yva = ka.dual_stats(axaccf, rdt.type(c), yf, sv)
+        Fa, Da, ga = gap(lam, c * l1a, c * fa, rsa, c * c * vva, c * yva)
+        use_avg = ga < gc if candidate == "best" else candidate == "average"
+        mu = ga if use_avg else gc
+        if mu < best["gap"]:
             if use_avg:
-                eng.finish_mean(cnt)
-                eng.finish_residual(cnt, True)
-                prox.scale(sv, rdt.type(c), vf)
+                prox.scale(accf, rdt.type(c), best_x)
+                prox.scale(sv, rdt.type(c), best_v)
+                best.update(objective=Fa, dual=Da, gap=ga)
             else:
-                eng.acc.fill(0)
-                eng.axacc.fill(0)
-            dx = math.sqrt(pd.residual_sq(xf, last_x))
-            dv = math.sqrt(pd.residual_sq(vf, last_v))
-            if dx > 0.0 and dv > 0.0 and _VARIANT["primal_weight"]:
-                omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
-            last_x[:] = xf
-            last_v[:] = vf
-            restarts += 1
-            history.append(
-                {
-                    "iteration": it,
-                    "operator_applications": eng.applications,
-                    "objective": Fa if use_avg else Fc,
-                    "gap": mu,
-                    "relative_gap": mon.relative_gap(),
-                    "candidate": "average" if use_avg else "last",
-                    "length": cnt,
-                    "step_ratio": 1.0 / (omega * omega),
-                }
-            )
-            mu_last = mu
-            mu_prev = math.inf
-            cnt = 0
-            sg.fill(0)
-            sv.fill(0)
-    finally:
-        if bar is not None:
-            bar.close()
+                best_x[:] = xf
+                best_v[:] = vprev
+                best.update(objective=Fc, dual=Dc, gap=gc)
+        reason = mon.check(it)
+        if reason is not None:
+            stop = reason
+            break
+        restart = (
+            mu <= _BETA_SUFFICIENT * mu_last
+            or (mu <= _BETA_NECESSARY * mu_last and mu > mu_prev)
+            or cnt >= _BETA_ARTIFICIAL * it
+        )
+        mu_prev = mu
+        if not restart:
+            continue
+        if use_avg:
+            eng.finish_mean(cnt)
+            eng.finish_residual(cnt, True)
+            prox.scale(sv, rdt.type(c), vf)
+        else:
+            eng.acc.fill(0)
+            eng.axacc.fill(0)
+        dx = math.sqrt(pd.residual_sq(xf, last_x))
+        dv = math.sqrt(pd.residual_sq(vf, last_v))
+        if dx > 0.0 and dv > 0.0 and primal_weight:
+            omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
+        last_x[:] = xf
+        last_v[:] = vf
+        restarts += 1
+        run.record(
+            {
+                "iteration": it,
+                "operator_applications": eng.applications,
+                "objective": Fa if use_avg else Fc,
+                "gap": mu,
+                "relative_gap": mon.relative_gap(),
+                "candidate": "average" if use_avg else "last",
+                "length": cnt,
+                "step_ratio": 1.0 / (omega * omega),
+            }
+        )
+        mu_last = mu
+        mu_prev = math.inf
+        cnt = 0
+        sg.fill(0)
+        sv.fill(0)
 
     # Final certificate, recomputed exactly at the returned point.
     eng.x[...] = best_x.reshape(eng.x.shape)
@@ -543,12 +590,14 @@ def solve_adaptive(
     eng.applications += apps
     cert["step_ratio"] = 1.0 / (omega * omega)
     cert["restarts"] = float(restarts)
-    return Result(
-        x=eng.x.copy(),
-        iterations=it,
-        history=history,
-        stop_reason=stop,
-        certificate=cert,
-        operator_applications=eng.applications,
-        elapsed=time.perf_counter() - t0,
+    return run.result(
+        eng.x, iterations=it, stop_reason=stop, certificate=cert, applications=eng.applications
     )
+
+
+METHOD = Method(
+    name="adaptive",
+    summary="the square-root LASSO by certified, parameter-free restarts (sqrt_lasso)",
+    solve=run,
+    options={"tol": _check_tol, "max_iterations": _check_cap},
+)

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from .._threads import get_num_threads
-from .._validation import as_array, check_int, check_real, real_dtype
+from .._validation import check_int, check_real
 from ..kernels import warpd as _k
 from ..operators import LinearOperator
-from ._common import _PARALLEL_MIN
+from ._engine import _PARALLEL_MIN
+from ._problem import Problem, check_callback, norm_bound
 from ._result import Result
-from ._warpd import _check_operator, _norm_bound, _weights, _work_dtype
 
 __all__ = ["lasso"]
 
@@ -98,15 +98,13 @@ def lasso(
     (True, True)
     """
     t_start = time.perf_counter()
-    A = _check_operator(A, "A")
-    dt = _work_dtype(A, y, x0)
-    rdt = real_dtype(dt)
+    problem = Problem.build(
+        A, y, lam=lam, weights=weights, x0=x0, positive_weights=True, broadcast_weights=True
+    )
+    A, y, lam, x0 = problem.A, problem.y, problem.lam, problem.x0
+    dt, rdt = problem.dtype, problem.rdtype
     in_shape, m_shape = tuple(A.in_shape), tuple(A.out_shape)
-    y = as_array(y, "y", shape=m_shape, dtype=dt)
-    lam = check_real(lam, "lam", positive=True)
-    w = _weights(weights, in_shape, rdt)
-    if x0 is not None:
-        x0 = as_array(x0, "x0", shape=in_shape, dtype=dt)
+    w = np.ones(in_shape, rdt) if problem.weights is None else problem.weights.astype(rdt)
     if tol is None:
         tol = 1e-8 if rdt == np.float64 else 1e-4
     tol = check_real(tol, "tol", nonnegative=True)
@@ -115,10 +113,9 @@ def lasso(
         restart = "none"
     if restart not in _RESTARTS:
         raise ValueError(f"restart must be one of {_RESTARTS}, got {restart!r}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    callback = check_callback(callback)
     if step is None:
-        L = _norm_bound(A) if L_A is None else check_real(L_A, "L_A", positive=True)
+        L = norm_bound(A) if L_A is None else check_real(L_A, "L_A", positive=True)
         step = 1.0 / (2.0 * L * L)
     else:
         if L_A is not None:

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import math
-import time
-from typing import Any
 
-import numpy as np
-
-from .._validation import as_array, check_int, check_real
-from ._common import (
-    _Engine,
-    check_operator,
-    check_steps,
-    check_weights,
-    check_x0,
-    check_y,
-    work_dtype,
-)
+from .._validation import check_int
+from ._engine import Engine
+from ._problem import Problem, check_callback, check_steps
+from ._registry import Method
 from ._result import Result
+from ._runner import Runner
 
 __all__ = ["pdhg"]
 
@@ -85,45 +76,61 @@ def pdhg(
     >>> np.round(r.x, 6)
     array([1., 0.])
     """
-    t0 = time.perf_counter()
-    A = check_operator(A)
-    y = check_y(A, y)
-    lam = check_real(lam, "lam", positive=True)
-    w = check_weights(A, weights)
+    problem = Problem.build(A, y, lam=lam, weights=weights, x0=x0)
     iterations = check_int(iterations, "iterations", minimum=1)
-    L_A = float(A.norm())
-    tau, sigma = check_steps(tau, sigma, L_A)
-    x0a = check_x0(A, x0)
+    tau, sigma = check_steps(tau, sigma, problem.norm)
     if history_every is None:
         history_every = max(1, iterations // 100)
     history_every = check_int(history_every, "history_every", minimum=1)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    dt = work_dtype(A, y.dtype)
-    yw = np.ascontiguousarray(y, dtype=dt)
-    eng = _Engine(A, yw, w, dt)
-    eng.set_x(None if x0a is None else as_array(x0a, "x0", dtype=dt))
-    history: list[dict[str, Any]] = []
+    run = Runner(callback=check_callback(callback))
+    return solve(problem, run, iterations=iterations, tau=tau, sigma=sigma, every=history_every)
+
+
+def solve(problem: Problem, run: Runner, *, iterations: int, tau: float, sigma: float, every: int):
+    """Plain PDHG on a validated problem (see ``pdhg``); records every ``every`` iterations."""
+    eng = Engine.for_problem(problem)
+    lam = problem.lam
     stop = "schedule"
     done = 0
     for it in range(1, iterations + 1):
         eng.primal(tau, tau * lam, do_acc=False, v_is_zero=(it == 1))
         rs = eng.dual(sigma, True)
         done = it
-        if it % history_every == 0 or it == iterations:
+        if it % every == 0 or it == iterations:
             res = math.sqrt(rs)
             info = {"iteration": it, "objective": lam * eng.l1() + res, "residual": res}
-            history.append(info)
-            if callback is not None and callback(it, eng.x, info):
+            run.record(info)
+            run.update(it)
+            if run.notify(it, eng.x, info):
                 stop = "callback"
                 break
-    cert = eng.certificate(lam)
-    return Result(
-        x=eng.x.copy(),
+    return run.result(
+        eng.x,
         iterations=done,
-        history=history,
         stop_reason=stop,
-        certificate=cert,
-        operator_applications=eng.applications,
-        elapsed=time.perf_counter() - t0,
+        certificate=eng.certificate(lam),
+        applications=eng.applications,
     )
+
+
+def _method(
+    problem: Problem, *, callback=None, progress=False, iterations=1000, tau=None, sigma=None
+):
+    """``pdhg`` for ``reconstruct(method="pdhg")``: steps default to ``1 / ||A||`` each."""
+    t = 1.0 / problem.norm
+    tau, sigma = check_steps(t if tau is None else tau, t if sigma is None else sigma, problem.norm)
+    every = max(1, iterations // 100)
+    with Runner(callback=callback, progress=bool(progress), total=iterations, desc="pdhg") as run:
+        return solve(problem, run, iterations=iterations, tau=tau, sigma=sigma, every=every)
+
+
+METHOD = Method(
+    name="pdhg",
+    summary="plain Chambolle-Pock with fixed steps, the baseline (pdhg)",
+    solve=_method,
+    options={
+        "iterations": lambda v: check_int(v, "iterations", minimum=1),
+        "tau": lambda v: v,
+        "sigma": lambda v: v,
+    },
+)

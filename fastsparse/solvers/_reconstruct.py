@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_array, check_int, check_mask, check_real, is_power_of_two
-from ._firenet import FIRENET
+from .._validation import as_array, check_int, check_mask, is_power_of_two
+from ._methods import METHODS
+from ._problem import Problem, check_callback
 
 __all__ = ["reconstruct", "build_problem"]
 
 _TRANSFORMS = ("fourier", "walsh")
+_SPARSITY = ("phantom", "estimate")
+#: ``schedule=`` values (the earlier name of ``method``) and the methods they name.
+_SCHEDULE_ALIAS = {"adaptive": "adaptive", "fixed": "firenet"}
 
 
-def build_problem(mask, *, transform="fourier", levels=None, sparsity=None, weights="levels"):
+def build_problem(
+    mask, *, transform="fourier", levels=None, sparsity=None, weights="levels", y=None
+):
     """The operator ``A = U @ Haar.H``, the Haar operator and the weights of ``reconstruct``.
 
-    Returns ``(A, haar, w)`` with ``w`` a float64 array of the coefficient shape or None.
+    ``sparsity``: None or ``"phantom"`` (the phantom rule), ``"estimate"`` (from the data
+    ``y``, which must then be given) or the per-level sparsities. Returns ``(A, haar, w)``
+    with ``w`` a float64 array of the coefficient shape or None.
     """
     from ..operators import Haar, SubsampledFourier, SubsampledWalsh
 
@@ -45,17 +53,29 @@ def build_problem(mask, *, transform="fourier", levels=None, sparsity=None, weig
         from ..sampling import level_weights, phantom_sparsity
         from ..transforms import haar_levels
 
-        if sparsity is None:
+        if isinstance(sparsity, str) and sparsity not in _SPARSITY:
+            raise ValueError(
+                f"sparsity must be 'phantom', 'estimate' or per-level counts, got {sparsity!r}"
+            )
+        if sparsity is None or (isinstance(sparsity, str) and sparsity == "phantom"):
             if n1 != n2 or not is_power_of_two(n1) or n1 < 8:
                 raise ValueError(
                     "sparsity must be given for weights='levels' unless the image is square "
                     f"with a power-of-two side >= 8, got shape {shape}"
                 )
             s = phantom_sparsity(n1, levels, levels)
+        elif isinstance(sparsity, str):  # "estimate"
+            if y is None:
+                raise ValueError("sparsity='estimate' needs the data y")
+            from ..sampling import estimate_sparsity
+
+            s = estimate_sparsity(y, mask, transform=transform, levels=levels, r=levels)
         else:
             s = as_array(sparsity, "sparsity", ndim=1, real=True, dtype=np.float64)
             if s.size < 1 or s.size > levels + 1:
                 raise ValueError(f"sparsity must have 1 to {levels + 1} entries, got {s.size}")
+            if s.min() < 0:
+                raise ValueError(f"sparsity must be nonnegative, got {s.tolist()}")
         s = np.maximum(np.asarray(s, dtype=np.float64), 1.0)  # empty levels get weight sqrt(s)
         lev = haar_levels(shape, levels=levels, r=int(s.size))
         w = level_weights(lev, s)
@@ -73,14 +93,16 @@ def reconstruct(
     levels=None,
     sparsity=None,
     weights="levels",
-    schedule="adaptive",
+    method=None,
+    schedule=None,
     tol=None,
     max_iterations=None,
-    restarts=5,
-    inner=5,
-    delta=1e-9,
-    tau=1.0,
-    sigma=1.0,
+    restarts=None,
+    inner=None,
+    delta=None,
+    tau=None,
+    sigma=None,
+    iterations=None,
     dtype=None,
     callback=None,
     progress=False,
@@ -89,10 +111,10 @@ def reconstruct(
     """Reconstruct an image from subsampled Fourier or Walsh samples in one call.
 
     Builds ``A = P_mask U Psi^*`` (``U`` the unitary centred 2-D DFT or the sequency-ordered
-    Walsh transform, ``Psi`` the orthonormal Haar transform), the weights in levels
-    ``sqrt(s / s_l)`` and FIRENET, minimises the weighted square-root LASSO
-    ``lam ||c||_{1,w} + ||A c - y||_2`` over Haar coefficients ``c`` and returns the image
-    ``Psi^* c``.
+    Walsh transform, ``Psi`` the orthonormal Haar transform) and the weights in levels
+    ``sqrt(s / s_l)``, minimises the weighted square-root LASSO
+    ``lam ||c||_{1,w} + ||A c - y||_2`` over Haar coefficients ``c`` with the chosen
+    ``method`` and returns the image ``Psi^* c``.
 
     Parameters
     ----------
@@ -106,20 +128,26 @@ def reconstruct(
         Regularisation weight (default 2.5e-4, the paper's images).
     levels : int, optional
         Haar decomposition levels (default ``log2(N) - 1`` for square power-of-two images).
-    sparsity : array_like, optional
-        Sparsity ``s_l`` per level for the weights (default: the phantom rule of SPEC,
-        ``fastsparse.sampling.phantom_sparsity``, with ``r = levels`` levels).
+    sparsity : {"phantom", "estimate"} or array_like, optional
+        Sparsity ``s_l`` per level for the weights ``sqrt(s / s_l)``: ``"phantom"`` (the
+        default, also None) counts the significant Haar coefficients of the Shepp-Logan
+        phantom of the image's size in each of ``levels`` levels
+        (``fastsparse.sampling.phantom_sparsity``); ``"estimate"`` estimates them from the
+        data (``fastsparse.sampling.estimate_sparsity``); or give the counts (levels with
+        0 count as 1).
     weights : "levels", None or array_like
         ``"levels"`` (default): ``sqrt(s / s_l)`` per level; None: all ones; or an array
         of the image shape.
-    schedule : {"adaptive", "fixed"}
-        ``"adaptive"`` (default): no parameters, stops on ``tol``. ``"fixed"``: FIRENET's
-        SPEC schedule with ``restarts``, ``inner``, ``delta``, ``tau``, ``sigma``.
-    tol, max_iterations : optional
-        Stopping rule of the adaptive schedule (its defaults when None); ``max_iterations``
-        also caps the fixed schedule.
-    restarts, inner, delta, tau, sigma : optional
-        Parameters of the fixed schedule (defaults n = p = 5 as in the paper's figures).
+    method : str, optional
+        The algorithm, one of ``fastsparse.solvers.METHODS``: ``"adaptive"`` (default:
+        ``sqrt_lasso``, parameter-free, stops on a certified gap ``tol``), ``"firenet"``
+        (the paper's network: ``restarts``, ``inner``, ``delta``, ``tau``, ``sigma``) or
+        ``"pdhg"`` (plain primal-dual: ``iterations``, ``tau``, ``sigma``).
+    schedule : {"adaptive", "fixed"}, optional
+        The earlier name of ``method``: ``"fixed"`` is ``method="firenet"``.
+    tol, max_iterations, restarts, inner, delta, tau, sigma, iterations : optional
+        Options of the method (its defaults when None). An option the method does not
+        take is a ``ValueError``.
     dtype : dtype, optional
         Working precision: complex64 (or float32 for real Walsh data) halves memory and
         time; default from ``y``.
@@ -143,38 +171,50 @@ def reconstruct(
     >>> x = np.zeros((32, 32)); x[8:24, 8:24] = 1.0
     >>> mask = np.zeros((32, 32), bool); mask[8:24, :] = True; mask[::2, ::3] = True
     >>> y = SubsampledFourier(mask).forward(x)
-    >>> img = reconstruct(y, mask, lam=1e-3, schedule="fixed", restarts=10, inner=20,
+    >>> img = reconstruct(y, mask, lam=1e-3, method="firenet", restarts=10, inner=20,
     ...                   weights=None)
     >>> bool(np.linalg.norm(img - x) < 1e-2 * np.linalg.norm(x))
     True
     """
+    name = _method_name(method, schedule)
+    options = METHODS[name].check(
+        {
+            "tol": tol,
+            "max_iterations": max_iterations,
+            "restarts": restarts,
+            "inner": inner,
+            "delta": delta,
+            "tau": tau,
+            "sigma": sigma,
+            "iterations": iterations,
+        }
+    )
     A, H, w = build_problem(
-        mask, transform=transform, levels=levels, sparsity=sparsity, weights=weights
+        mask, transform=transform, levels=levels, sparsity=sparsity, weights=weights, y=y
     )
-    if dtype is not None:
-        dt = np.dtype(dtype)
-        yv = as_array(y, "y", shape=tuple(A.out_shape), dtype=dt)
-    else:
-        yv = as_array(y, "y", shape=tuple(A.out_shape))
-    lam = check_real(lam, "lam", positive=True)
-    net = FIRENET(
-        A,
-        lam=lam,
-        weights=w,
-        restarts=restarts,
-        inner=inner,
-        delta=delta,
-        tau=tau,
-        sigma=sigma,
-        schedule=schedule,
-        tol=tol if schedule == "adaptive" else None,
-        max_iterations=max_iterations,
-        callback=callback,
-        progress=progress,
+    problem = Problem.build(A, y, lam=lam, dtype=dtype)
+    problem.weights = w
+    result = METHODS[name].solve(
+        problem, callback=check_callback(callback), progress=progress, **options
     )
-    if tol is not None and schedule == "fixed":
-        raise ValueError("tol applies to schedule='adaptive' only")
-    result = net.solve(yv)
     image = np.empty(H.in_shape, dtype=result.x.dtype)
     H._adjoint(np.ascontiguousarray(result.x), image)
     return (image, result) if return_result else image
+
+
+def _method_name(method, schedule) -> str:
+    """``method`` (default "adaptive"), or its alias ``schedule``; both must agree."""
+    if schedule is not None:
+        if schedule not in _SCHEDULE_ALIAS:
+            raise ValueError(f"schedule must be 'adaptive' or 'fixed', got {schedule!r}")
+        alias = _SCHEDULE_ALIAS[schedule]
+        if method is not None and method != alias:
+            raise ValueError(
+                f"method={method!r} and schedule={schedule!r} disagree; give method only"
+            )
+        method = alias
+    if method is None:
+        method = next(iter(METHODS))
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    return method

@@ -15,17 +15,14 @@ import numpy as np
 
 from .._threads import get_num_threads
 from .._validation import (
-    as_array,
     check_int,
     check_real,
-    complex_dtype,
-    real_dtype,
-    result_dtype,
 )
 from ..kernels import pd as _pd
 from ..kernels import warpd as _k
-from ..operators import LinearOperator, Matrix
-from ._common import _PARALLEL_MIN
+from ..operators import LinearOperator
+from ._engine import _PARALLEL_MIN
+from ._problem import Problem, check_callback, check_operator, norm_bound
 from ._result import Result
 
 __all__ = ["warpd"]
@@ -35,59 +32,6 @@ _REWEIGHT_FLOOR = 1e-4  # SPEC section 5: w_i = 1 / max(|c_i|, 1e-4)
 # accuracy on small random problems and C1 C2 = 3 (k = 17) at relative error 1e-4 on the
 # 128x128 phantom (Fourier + Haar, 2% noise); C1 C2 = 10 (k = 55) reached 1e-7 on both.
 _C1C2 = 10.0
-
-
-# -- helpers shared with _lasso ---------------------------------------------------------
-
-
-def _check_operator(op, name: str) -> LinearOperator:
-    if not isinstance(op, LinearOperator):
-        raise TypeError(f"{name} must be a fastsparse.operators.LinearOperator, got {type(op)}")
-    return op
-
-
-def _norm_is_exact(op: LinearOperator) -> bool:
-    if op.isometry or op.coisometry or isinstance(op, Matrix):
-        return True
-    inner = getattr(op, "op", None)  # the adjoint wrapper delegates norm() to its operator
-    if type(op).__name__ == "_Adjoint" and isinstance(inner, LinearOperator):
-        return _norm_is_exact(inner)
-    return type(op).norm is not LinearOperator.norm
-
-
-def _norm_bound(op: LinearOperator) -> float:
-    """An upper bound of ||op||: exact norms as they are, power-iteration estimates x 1.01."""
-    if op.isometry or op.coisometry:
-        return 1.0
-    n = float(op.norm())
-    return n if _norm_is_exact(op) else 1.01 * n
-
-
-def _work_dtype(A: LinearOperator, y: np.ndarray, x0) -> np.dtype:
-    """Precision from ``y``; complex when ``A``, ``y`` or ``x0`` is complex."""
-    dt = result_dtype(np.asarray(y).dtype, "y")
-    if A.is_complex or np.dtype(A.dtype).kind == "c":
-        dt = complex_dtype(dt)
-    if x0 is not None and np.asarray(x0).dtype.kind == "c":
-        dt = complex_dtype(dt)
-    return dt
-
-
-def _weights(weights, shape: tuple[int, ...], rdt: np.dtype, name: str = "weights") -> np.ndarray:
-    """Positive finite real weights of ``shape`` (a scalar or broadcastable array), copied."""
-    if weights is None:
-        return np.ones(shape, dtype=rdt)
-    w = as_array(weights, name, real=True, dtype=rdt)
-    try:
-        w = np.broadcast_to(w, shape)
-    except ValueError:
-        raise ValueError(
-            f"{name} must have shape {tuple(shape)} (or broadcast to it), got {w.shape}"
-        ) from None
-    w = np.array(w, dtype=rdt, order="C", copy=True)
-    if w.size and not (w.min() > 0):
-        raise ValueError(f"{name} must be > 0 everywhere")
-    return w
 
 
 def _optional_positive(value, name: str) -> float | None:
@@ -289,10 +233,7 @@ def warpd(
     True
     """
     t_start = time.perf_counter()
-    A = _check_operator(A, "A")
-    dt = _work_dtype(A, y, x0)
-    rdt = real_dtype(dt)
-    y = as_array(y, "y", shape=tuple(A.out_shape), dtype=dt)
+    A = check_operator(A, "A")
     if eps is None and lam is None:
         raise ValueError(
             "give eps (QCBP: min ||Bx||_{1,w} s.t. ||Ax - y|| <= eps) or lam "
@@ -309,15 +250,11 @@ def warpd(
         lam = 1.0
     in_shape = tuple(A.in_shape)
     if B is not None:
-        B = _check_operator(B, "B")
+        B = check_operator(B, "B")
         if tuple(B.in_shape) != in_shape:
             raise ValueError(
                 f"B must take A's input shape {in_shape}, got B.in_shape {tuple(B.in_shape)}"
             )
-        if B.is_complex and dt.kind != "c":
-            dt = complex_dtype(dt)
-            rdt = real_dtype(dt)
-            y = y.astype(dt)
         if isotropic is None:
             isotropic = type(B).__name__ == "Gradient"
         b_shape = tuple(B.out_shape)
@@ -334,7 +271,19 @@ def warpd(
         if isotropic:
             raise ValueError("isotropic needs an operator B")
         ngroup, w_shape, q = 1, in_shape, 0
-    w = _weights(weights, w_shape, rdt)
+    problem = Problem.build(
+        A,
+        y,
+        weights=weights,
+        x0=x0,
+        weights_shape=w_shape,
+        positive_weights=True,
+        broadcast_weights=True,
+        require_lam=False,
+        complex_=B is not None and B.is_complex,
+    )
+    y, x0, dt, rdt = problem.y, problem.x0, problem.dtype, problem.rdtype
+    w = np.ones(w_shape, rdt) if problem.weights is None else problem.weights.astype(rdt)
     labels = np.zeros(0, dtype=np.intp)
     if reweight:
         if subbands is None:
@@ -361,19 +310,16 @@ def warpd(
     tol = _optional_positive(tol, "tol")
     if max_iterations is not None:
         max_iterations = check_int(max_iterations, "max_iterations", minimum=1)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    L_A = _norm_bound(A) if L_A is None else check_real(L_A, "L_A", positive=True)
+    callback = check_callback(callback)
+    L_A = norm_bound(A) if L_A is None else check_real(L_A, "L_A", positive=True)
     if B is not None:
-        L_B = _norm_bound(B) if L_B is None else check_real(L_B, "L_B", positive=True)
+        L_B = norm_bound(B) if L_B is None else check_real(L_B, "L_B", positive=True)
     else:
         L_B = 0.0
     sq = L_B * math.sqrt(q)
     if k is None:
         k = max(1, math.ceil(2.0 * C1 * (L_A * C2 + sq) / (tau * nu)))
     k = check_int(k, "k", minimum=1)
-    if x0 is not None:
-        x0 = as_array(x0, "x0", shape=in_shape, dtype=dt)
 
     nth = get_num_threads()
     n, m = int(np.prod(in_shape)), int(np.prod(A.out_shape))

@@ -15,7 +15,7 @@ from ._unstable import (
     random_ellipses,
     train_unstable,
 )
-from ._vjp import firenet_forward, firenet_vjp
+from ..solvers import firenet_forward, firenet_vjp
 
 __all__ = [
     "Arithmetic",

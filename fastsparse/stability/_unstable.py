@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validation import as_array, check_int, check_real
 from ..operators import LinearOperator
-from ._vjp import firenet_forward, firenet_vjp
+from ..solvers import firenet_forward, firenet_vjp
 
 __all__ = ["LinearReconstructor", "StabilisedReconstructor", "random_ellipses", "train_unstable"]
 

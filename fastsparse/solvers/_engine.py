@@ -1,78 +1,24 @@
-"""Shared pieces of the primal-dual solvers for the weighted square-root LASSO.
+"""The primal-dual engine of the square-root-LASSO solvers and their duality-gap certificate.
 
-Validation of (A, y, lam, weights, x0, steps), the objective, the duality-gap certificate and
-``_Engine``: the buffers and fused Numba passes of one Chambolle-Pock iteration.
+``Engine``: the buffers and fused Numba passes of one Chambolle-Pock iteration, allocated
+once per run; ``certificate``: a certified upper bound of ``F(x) - min F``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
 from .._threads import get_num_threads
-from .._validation import as_array, check_real, complex_dtype, real_dtype
+from .._validation import real_dtype
+from ..kernels import pd
 from ..operators import LinearOperator
 
 __all__: list[str] = []
 
 # Problems with fewer entries than this run the serial kernels (parallel launch costs more).
 _PARALLEL_MIN = 1 << 15
-# Slack on tau*sigma*||A||^2 <= 1 for norms computed in floating point.
-_STEP_SLACK = 1e-10
-
-
-def check_operator(A) -> LinearOperator:
-    """``A`` must be a ``fastsparse.operators.LinearOperator``."""
-    if not isinstance(A, LinearOperator):
-        raise TypeError(
-            "A must be a fastsparse.operators.LinearOperator (wrap a dense matrix with "
-            f"fastsparse.operators.Matrix), got {type(A).__name__}"
-        )
-    return A
-
-
-def work_dtype(A: LinearOperator, base) -> np.dtype:
-    """The dtype a solver computes in: ``base``'s precision, complex if A or ``base`` is."""
-    dt = A.result_dtype(base)
-    if np.dtype(base).kind == "c":
-        dt = complex_dtype(dt)
-    return dt
-
-
-def check_y(A: LinearOperator, y) -> np.ndarray:
-    """``y`` of ``A.out_shape``, finite (the caller's array is never modified)."""
-    return as_array(y, "y", shape=tuple(A.out_shape))
-
-
-def check_weights(A: LinearOperator, weights) -> np.ndarray | None:
-    """``None`` or a finite, nonnegative real float64 array of ``A.in_shape``."""
-    if weights is None:
-        return None
-    w = as_array(weights, "weights", dtype=np.float64, shape=tuple(A.in_shape))
-    if w.size and w.min() < 0:
-        raise ValueError("weights must be nonnegative")
-    return w.copy()
-
-
-def check_x0(A: LinearOperator, x0) -> np.ndarray | None:
-    """``None`` or a finite array of ``A.in_shape`` (copied)."""
-    if x0 is None:
-        return None
-    return as_array(x0, "x0", shape=tuple(A.in_shape)).copy()
-
-
-def check_steps(tau, sigma, L_A: float) -> tuple[float, float]:
-    """Positive ``tau``, ``sigma`` with ``tau * sigma * ||A||^2 <= 1`` (CP's step condition)."""
-    tau = check_real(tau, "tau", positive=True)
-    sigma = check_real(sigma, "sigma", positive=True)
-    if tau * sigma * L_A**2 > 1 + _STEP_SLACK:
-        raise ValueError(
-            f"tau and sigma must satisfy tau*sigma*||A||^2 <= 1, got tau={tau:g}, "
-            f"sigma={sigma:g}, ||A||={L_A:.6g} (product {tau * sigma * L_A**2:.6g})"
-        )
-    return tau, sigma
 
 
 def weights_flat(w: np.ndarray | None, rdt: np.dtype) -> tuple[np.ndarray, int]:
@@ -80,15 +26,6 @@ def weights_flat(w: np.ndarray | None, rdt: np.dtype) -> tuple[np.ndarray, int]:
     if w is None:
         return np.ones(1, dtype=rdt), 0
     return np.ascontiguousarray(w, dtype=rdt).reshape(-1), 1
-
-
-def objective(A: LinearOperator, x, y, lam: float, weights=None) -> tuple[float, float]:
-    """``(F(x), ||Ax - y||)`` with ``F(x) = lam ||x||_{1,w} + ||Ax - y||_2``."""
-    ax = A.forward(x)
-    res = float(np.linalg.norm((ax - y).ravel()))
-    a = np.abs(np.asarray(x))
-    l1 = float(np.sum(a if weights is None else weights * a))
-    return lam * l1 + res, res
 
 
 def certificate(
@@ -108,8 +45,6 @@ def certificate(
     ``v``, each scaled into the feasible set (``v = 0`` is always feasible). Returns the dict
     and the number of operator applications spent (2 or 3).
     """
-    from ..kernels import pd
-
     dt = x.dtype
     ax = np.empty(A.out_shape, dtype=dt)
     A._forward(x, ax)
@@ -147,7 +82,7 @@ def certificate(
     return cert, apps
 
 
-class _Engine:
+class Engine:
     """Buffers of one Chambolle-Pock run and its fused passes (allocated once).
 
     Primal state ``x`` (and ``xbar = 2x_new - x``, ``g = A^H v``, ergodic sum ``acc``);
@@ -155,8 +90,6 @@ class _Engine:
     """
 
     def __init__(self, A: LinearOperator, y: np.ndarray, w: np.ndarray | None, dt: np.dtype):
-        from ..kernels import pd
-
         self.pd = pd
         self.A = A
         self.dt = np.dtype(dt)
@@ -191,6 +124,13 @@ class _Engine:
         self.half = self.rdt.type(0.5)
         self.applications = 0
         self.configure_threads()
+
+    @classmethod
+    def for_problem(cls, problem) -> Engine:
+        """The engine of a ``Problem``, started at its ``x0`` (or 0)."""
+        eng = cls(problem.A, problem.y, problem.weights, problem.dtype)
+        eng.set_x(problem.x0)
+        return eng
 
     def configure_threads(self) -> None:
         """Read the thread setting (applies it to the calling thread) and pick the kernels."""
@@ -284,16 +224,3 @@ class _Engine:
         cert, apps = certificate(self.A, self.x, self.y, lam, self.w, self.ws, self.v)
         self.applications += apps
         return cert
-
-
-def make_progress(progress: bool, total: int, desc: str) -> Any:
-    """A tqdm bar when ``progress`` is true (tqdm is an optional dependency)."""
-    if not progress:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "progress=True needs the optional dependency tqdm: pip install 'fastsparse[progress]'"
-        ) from None
-    return tqdm(total=total, desc=desc, unit="restart")
