@@ -19,7 +19,9 @@ from fastsparse.data import phantom
 from fastsparse.operators import Haar, Matrix, SubsampledFourier, SubsampledWalsh
 from fastsparse.sampling import das
 from fastsparse.solvers import firenet, pdhg
-from fastsparse.solvers._adaptive import solve_adaptive
+from fastsparse.solvers import sqrt_lasso as solve_adaptive
+from fastsparse.solvers._adaptive import variant
+from fastsparse.solvers._runner import Runner
 
 _ETA = 1.0 - 1e-4
 
@@ -396,11 +398,10 @@ def _gauss(lamfrac, seed=5):
 
 
 @pytest.mark.parametrize("lamfrac", [1e-2, 1e-1])
-def test_real_data_halpern_beats_pdhg_iteration(lamfrac, monkeypatch):
+def test_real_data_halpern_beats_pdhg_iteration(lamfrac):
     """Real data runs restarted reflected Halpern PDHG (README "Adaptive solver"): on a real
     Gaussian SR-LASSO it needs 0.40-0.44x the applications of the restarted PDHG iteration
     used for complex data to a certified 1e-8 (measured), and its answer matches CVXPY."""
-    import fastsparse.solvers._adaptive as ad
 
     M, y, lam = _gauss(lamfrac)
     A = Matrix(M)
@@ -412,13 +413,11 @@ def test_real_data_halpern_beats_pdhg_iteration(lamfrac, monkeypatch):
     assert F - Fc <= r.certificate["gap"] + 1e-12 * F
     assert r.certificate["dual_objective"] <= Fc * (1 + 1e-12)
     assert Fc - F >= -_CVX_F * F
-    monkeypatch.setitem(ad._VARIANT, "iteration", "pdhg")
-    r2 = solve_adaptive(A, y, lam=lam, tol=1e-8)
+    r2 = variant(A, y, lam=lam, tol=1e-8, iteration="pdhg")
     assert r2.stop_reason == "tol" and {h["candidate"] for h in r2.history} != {"halpern"}
     assert r.operator_applications <= 0.6 * r2.operator_applications
-    monkeypatch.setitem(ad._VARIANT, "iteration", "halpern")
     with pytest.raises(ValueError, match="real data"):
-        solve_adaptive(Matrix(M + 0j), y, lam=lam)
+        variant(Matrix(M + 0j), y, lam=lam, iteration="halpern")
 
 
 def test_real_data_halpern_warm_start_single_precision_and_counts():
@@ -511,25 +510,23 @@ def test_512_walsh_reaches_certified_1e5_and_its_bounds_hold():
 
 
 @pytest.mark.slow
-def test_real_data_primal_weight_guard(monkeypatch):
+def test_real_data_primal_weight_guard():
     """64x64 Walsh + Haar, noise 1e-3, lam = 1e-2 lam_max: when restarts of 2-7 iterations
     update the primal weight, tau/sigma runs away (~1e3 down to ~0.02) and the certified gap
     plateaus near 1e-4 for thousands of iterations (measured: tol 1e-8 after 12936
     iterations); skipping the update after restarts shorter than a check period (the
     default) keeps tau/sigma >= 0.1 and gets there in 10656."""
-    import fastsparse.solvers._adaptive as ad
 
     A, y, lam = _problem(64, "walsh", 1e-3, 1e-2)
     r = solve_adaptive(A, y, lam=lam, tol=1e-8, max_iterations=20000)
     assert r.stop_reason == "tol" and r.certificate["relative_gap"] <= 1e-8
     assert min(h["step_ratio"] for h in r.history) >= 0.1
-    monkeypatch.setattr(ad, "_PW_MIN_LENGTH", 1)
-    r2 = solve_adaptive(A, y, lam=lam, tol=1e-8, max_iterations=20000)
+    r2 = variant(A, y, lam=lam, tol=1e-8, max_iterations=20000, pw_min_length=1)
     assert min(h["step_ratio"] for h in r2.history) < 0.1
     assert r2.iterations >= 1.15 * r.iterations
 
 
-def test_plateau_is_not_a_stall(monkeypatch):
+def test_plateau_is_not_a_stall():
     """The stop reason "stalled" means the certificate's rounding floor, measured at
     0.06-0.75x ``eps ||A|| / lam``; the solver only stops as "stalled" below 10x that. A
     complex Gaussian SR-LASSO run with an unsmoothed primal weight plateaus near 5.9e-5 for
@@ -539,28 +536,26 @@ def test_plateau_is_not_a_stall(monkeypatch):
     import fastsparse.solvers._adaptive as ad
 
     M, y, lam = _gauss(1e-1)
-    monkeypatch.setattr(ad, "_THETA", 1.0)
     checks = []
-    r = solve_adaptive(
-        Matrix(M + 0j), y + 0j, lam=lam, tol=1e-8,
+    r = variant(
+        Matrix(M + 0j), y + 0j, lam=lam, tol=1e-8, theta=1.0,
         callback=lambda it, x, info: checks.append((it, dict(info))),
     )  # fmt: skip
     assert r.stop_reason == "tol"
     # Replayed through the plain window rule, the same checks stop as "stalled" above 1e-5.
     best = {"objective": 1.0, "dual": 0.0, "gap": 1.0}
-    old = ad._Monitor(best, np.zeros(1), (1,), 1e-8, None, None)
+    old = ad._Monitor(best, np.zeros(1), (1,), 1e-8, Runner())
     for it, info in checks:
         best.update(objective=info["objective"], gap=info["gap"])
         if old.check(it) == "stalled":
             break
     assert old.check(it) == "stalled" and info["relative_gap"] > 1e-5
-    monkeypatch.undo()
     r = solve_adaptive(Matrix(M), y, lam=1e-7 * lam, tol=1e-14, max_iterations=40000)
     assert r.stop_reason == "stalled" and 1e-9 < r.certificate["relative_gap"] < 1e-6
     # The rule itself: a gap flat for 5000 iterations is a stall below the bound only.
     for gap, stalled in ((1e-4, False), (1e-9, True)):
         best = {"objective": 1.0, "dual": 1.0 - gap, "gap": gap}
-        mon = ad._Monitor(best, np.zeros(1), (1,), 1e-12, None, None, 1.5e-8)
+        mon = ad._Monitor(best, np.zeros(1), (1,), 1e-12, Runner(), 1.5e-8)
         reasons = [mon.check(it) for it in range(8, 5000, 8)]
         assert ("stalled" in reasons) == stalled
 

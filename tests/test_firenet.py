@@ -521,11 +521,11 @@ def test_adaptive_dispatch(monkeypatch, rng):
 
     seen = {}
 
-    def fake(A, y, *, lam, weights, x0, tol, max_iterations, callback, progress):
-        seen.update(lam=lam, tol=tol, max_iterations=max_iterations, y=y)
-        return Result(x=np.full(A.in_shape, 7.0), iterations=3, stop_reason="tol")
+    def fake(problem, *, tol, max_iterations, callback, progress):
+        seen.update(lam=problem.lam, tol=tol, max_iterations=max_iterations, y=problem.y)
+        return Result(x=np.full(problem.A.in_shape, 7.0), iterations=3, stop_reason="tol")
 
-    monkeypatch.setattr(_adaptive, "solve_adaptive", fake, raising=False)
+    monkeypatch.setattr(_adaptive, "run", fake)
     A = Matrix(np.eye(4))
     net = FIRENET(A, lam=0.3, schedule="adaptive", tol=1e-5, max_iterations=50)
     np.testing.assert_array_equal(net(np.ones(4)), 7.0)

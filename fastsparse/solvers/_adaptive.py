@@ -135,7 +135,7 @@ class _Monitor:
         return b["gap"] / b["objective"] if b["objective"] > 0 else 0.0
 
 
-def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, run, primal_weight, gap_fn):
+def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, run, opts):
     """Restarted reflected Halpern PDHG on real data (see the module docstring).
 
     Starts from the engine's ``x, A x, v, A^H v``; updates ``mon.best``, ``mon.best_x`` and
@@ -143,6 +143,7 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, run, primal_weig
     ``(iterations, stop_reason, restarts, omega)``.
     """
     A, rt = eng.A, eng.rdt.type
+    gap_fn, theta = opts["gap"], opts["theta"]
     n, m, nch = eng.n, eng.m, eng.nchunks
     w, ws, yf = eng.w, eng.ws, eng.yf
     # z = (x, A x, v, A^H v) and T z in the engine's buffers (its PDHG extras are free here).
@@ -235,8 +236,8 @@ def _halpern(eng, lam, eta, omega, max_iterations, mon, best_v, run, primal_weig
         # put), and their dv/dx then drives tau/sigma down by decades (1e3 -> 0.02 in 10
         # restarts on 64x64 Walsh, noise 1e-3, lam 1e-2 lam_max; 1e-36 at the floor) and
         # the certified gap plateaus (there: 12936 iterations to 1e-8 instead of 10656).
-        if dx > 0.0 and dv > 0.0 and k + 1 >= _PW_MIN_LENGTH and primal_weight:
-            omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
+        if dx > 0.0 and dv > 0.0 and k + 1 >= opts["pw_min_length"] and opts["primal_weight"]:
+            omega = math.exp(theta * math.log(dv / dx) + (1.0 - theta) * math.log(omega))
         last_x[:] = x
         last_v[:] = v
         restarts += 1
@@ -365,6 +366,8 @@ def variant(
     candidate="best",
     primal_weight=True,
     gap=None,
+    theta=_THETA,
+    pw_min_length=_PW_MIN_LENGTH,
 ) -> Result:
     """``sqrt_lasso`` with the method's choices exposed, for studies (not public).
 
@@ -372,7 +375,9 @@ def variant(
     ``"pdhg"`` or ``"halpern"`` (real data only); ``candidate``: the restart candidate of
     the PDHG iteration, ``"best"`` (smaller certified gap), ``"average"`` (PDLP's) or
     ``"last"``; ``primal_weight``: update the step ratio at restarts; ``gap``: replaces
-    ``_gap(lam, l1, feas, rs, vv, yv) -> (F, D, gap)`` (e.g. to record its inputs).
+    ``_gap(lam, l1, feas, rs, vv, yv) -> (F, D, gap)`` (e.g. to record its inputs);
+    ``theta``: smoothing of the primal-weight update (1 = none); ``pw_min_length``: the
+    shortest Halpern restart whose step ratio is updated.
     """
     if iteration not in _ITERATIONS:
         raise ValueError(f"iteration must be one of {_ITERATIONS}, got {iteration!r}")
@@ -390,6 +395,8 @@ def variant(
             candidate=candidate,
             primal_weight=bool(primal_weight),
             gap=_gap if gap is None else gap,
+            theta=float(theta),
+            pw_min_length=int(pw_min_length),
         )
 
 
@@ -420,6 +427,8 @@ def solve(
     candidate: str = "best",
     primal_weight: bool = True,
     gap: Callable = _gap,
+    theta: float = _THETA,
+    pw_min_length: int = _PW_MIN_LENGTH,
 ) -> Result:
     """The adaptive solver on a validated problem (see ``sqrt_lasso``)."""
     A, lam, w = problem.A, problem.lam, problem.weights
@@ -503,7 +512,20 @@ def solve(
     mon = _Monitor(best, best_x, A.in_shape, tol, run, stall_below)
     if use_halpern and max_iterations > 0:
         it, stop, restarts, omega = _halpern(
-            eng, lam, eta, omega, max_iterations, mon, best_v, run, primal_weight, gap
+            eng,
+            lam,
+            eta,
+            omega,
+            max_iterations,
+            mon,
+            best_v,
+            run,
+            {
+                "gap": gap,
+                "theta": theta,
+                "pw_min_length": pw_min_length,
+                "primal_weight": primal_weight,
+            },
         )
     while not use_halpern and it < max_iterations:
         tau = eta / omega
@@ -562,7 +584,7 @@ def solve(
         dx = math.sqrt(pd.residual_sq(xf, last_x))
         dv = math.sqrt(pd.residual_sq(vf, last_v))
         if dx > 0.0 and dv > 0.0 and primal_weight:
-            omega = math.exp(_THETA * math.log(dv / dx) + (1.0 - _THETA) * math.log(omega))
+            omega = math.exp(theta * math.log(dv / dx) + (1.0 - theta) * math.log(omega))
         last_x[:] = xf
         last_v[:] = vf
         restarts += 1

@@ -20,6 +20,9 @@ __all__ = ["Problem"]
 
 # Slack on tau*sigma*||A||^2 <= 1 for norms computed in floating point.
 _STEP_SLACK = 1e-10
+# Data whose largest entry lies in this range are solved as given; outside it they are
+# rescaled by a power of two (squares of 2**+-100 stay far from overflow and subnormals).
+_SAFE_LOW, _SAFE_HIGH = 2.0**-100, 2.0**100
 
 
 def check_operator(op, name: str = "A") -> LinearOperator:
@@ -138,10 +141,12 @@ class Problem:
     norm : float
         ``||A||`` (``A.norm()``, computed once, on first use).
     scale : float
-        A power of two with ``max |y| / scale`` in ``[0.5, 1)`` (1 for ``y = 0``). The
-        square-root LASSO is 1-homogeneous in ``(x, y)``, so a solver may work on
-        ``y / scale`` and multiply its results by ``scale`` (exactly, in binary floating
-        point): data from 1e-300 to 1e300 then meets no overflow or underflow of squares.
+        1 when ``max |y|`` lies in ``[2**-100, 2**100]``, else the power of two with
+        ``max |y| / scale`` in ``[0.5, 1)``. The square-root LASSO is 1-homogeneous in
+        ``(x, y)``, so a solver may work on ``y / scale`` and multiply its results by
+        ``scale`` (exactly, in binary floating point): data from 1e-300 to 1e300 then meet
+        no overflow or underflow of squared norms, and data in the safe range are
+        computed exactly as given.
     """
 
     def __init__(self, A, y, lam, weights, x0, dtype):
@@ -223,9 +228,11 @@ class Problem:
 
     @cached_property
     def scale(self) -> float:
-        """Power of two with ``max |y| / scale`` in ``[0.5, 1)``; 1 for ``y = 0``."""
+        """1 for data in the safe range, else a power of two bringing ``max |y|`` to ~1."""
         big = float(np.max(np.abs(self.y))) if self.y.size else 0.0
-        return _power_of_two(big) if big > 0 else 1.0
+        if big == 0.0 or _SAFE_LOW <= big <= _SAFE_HIGH:
+            return 1.0
+        return _power_of_two(big)
 
     @cached_property
     def y_norm(self) -> float:

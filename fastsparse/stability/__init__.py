@@ -6,6 +6,7 @@
 ``format_report``.
 """
 
+from ..solvers import firenet_forward, firenet_vjp
 from ._arithmetic import Arithmetic, round_to_bits
 from ._attack import AttackResult, Reconstructor, image_network, worst_case_perturbation
 from ._perturb import RankOnePerturbation, perturb
@@ -15,7 +16,6 @@ from ._unstable import (
     random_ellipses,
     train_unstable,
 )
-from ..solvers import firenet_forward, firenet_vjp
 
 __all__ = [
     "Arithmetic",
