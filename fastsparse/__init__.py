@@ -11,9 +11,12 @@ from typing import Any
 
 # Numba's OpenMP threads spin after each parallel region by default; between the kernels and
 # FFTW's own threads that starves FFTW (A + A^H at 128x128 took 9.0 ms on 2 threads against
-# 0.47 ms on 1). Sleeping waits fix it (0.50 ms; 512x512: 20.2 -> 8.4 ms). Set before Numba
-# starts its OpenMP runtime; a value the user set wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# 0.47 ms on 1). Sleeping waits fix it (0.50 ms; 512x512: 20.2 -> 8.4 ms). So importing
+# fastsparse sets OMP_WAIT_POLICY=PASSIVE for the process (before Numba starts its OpenMP
+# runtime), unless the user set OMP_WAIT_POLICY already (their value wins) or opted out with
+# FASTSPARSE_SET_OMP_WAIT_POLICY=0 (documented in the user guide, "Threads").
+if os.environ.get("FASTSPARSE_SET_OMP_WAIT_POLICY", "1").strip() != "0":
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from ._threads import get_num_threads, set_num_threads
 

@@ -103,6 +103,7 @@ def reconstruct(
     tau=None,
     sigma=None,
     iterations=None,
+    options=None,
     dtype=None,
     callback=None,
     progress=False,
@@ -148,6 +149,9 @@ def reconstruct(
     tol, max_iterations, restarts, inner, delta, tau, sigma, iterations : optional
         Options of the method (its defaults when None). An option the method does not
         take is a ``ValueError``.
+    options : dict, optional
+        Further options of the method by name (for registered methods with options of
+        their own).
     dtype : dtype, optional
         Working precision: complex64 (or float32 for real Walsh data) halves memory and
         time; default from ``y``.
@@ -177,25 +181,28 @@ def reconstruct(
     True
     """
     name = _method_name(method, schedule)
-    options = METHODS[name].check(
-        {
-            "tol": tol,
-            "max_iterations": max_iterations,
-            "restarts": restarts,
-            "inner": inner,
-            "delta": delta,
-            "tau": tau,
-            "sigma": sigma,
-            "iterations": iterations,
-        }
-    )
+    given = {
+        "tol": tol,
+        "max_iterations": max_iterations,
+        "restarts": restarts,
+        "inner": inner,
+        "delta": delta,
+        "tau": tau,
+        "sigma": sigma,
+        "iterations": iterations,
+    }
+    for key, value in (options or {}).items():
+        if given.get(key) is not None:
+            raise ValueError(f"options: {key!r} is given twice (keyword and options)")
+        given[key] = value
+    opts = METHODS[name].check(given)
     A, H, w = build_problem(
         mask, transform=transform, levels=levels, sparsity=sparsity, weights=weights, y=y
     )
     problem = Problem.build(A, y, lam=lam, dtype=dtype)
     problem.weights = w
     result = METHODS[name].solve(
-        problem, callback=check_callback(callback), progress=progress, **options
+        problem, callback=check_callback(callback), progress=progress, **opts
     )
     image = np.empty(H.in_shape, dtype=result.x.dtype)
     H._adjoint(np.ascontiguousarray(result.x), image)

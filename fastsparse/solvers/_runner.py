@@ -33,6 +33,13 @@ _DEGREE = {
 }
 
 
+def _times(v: float, s: float, degree: int) -> float:
+    """``v * s**degree`` (inf rather than OverflowError where it leaves the float range)."""
+    for _ in range(abs(degree)):
+        v = v * s if degree > 0 else v / s
+    return v
+
+
 def _progress_bar(total: int, desc: str, unit: str) -> Any:
     try:
         from tqdm.auto import tqdm
@@ -103,7 +110,7 @@ class Runner:
         s = self.scale
         if s == 1.0:
             return info
-        return {k: v * s ** _DEGREE[k] if k in _DEGREE else v for k, v in info.items()}
+        return {k: _times(v, s, _DEGREE[k]) if k in _DEGREE else v for k, v in info.items()}
 
     def record(self, entry: dict[str, Any]) -> None:
         """Append a history entry (stored in the caller's units)."""
