@@ -47,6 +47,7 @@ _SUBMODULES = (
     "transforms",
     "prox",
     "io",
+    "problems",
     "testing",
 )
 
