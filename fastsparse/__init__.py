@@ -51,6 +51,7 @@ _SUBMODULES = (
     "transforms",
     "prox",
     "io",
+    "problems",
     "testing",
 )
 

@@ -115,3 +115,31 @@ def test_reconstruct_errors(tmp_path, capsys):
             "fixed", "--tol", "1e-3"]  # fmt: skip
     assert main(args) == 2
     assert not (tmp_path / "x.npy").exists()
+
+
+def test_bench_help_and_errors(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "kernels" in out and "solvers" in out and "--repeats" in out
+    assert main(["bench", "solvers", "--threads", "0"]) == 2
+    assert "--threads" in capsys.readouterr().err
+    assert main(["bench", "solvers", "--repeats", "0"]) == 2
+    assert "--repeats" in capsys.readouterr().err
+
+
+def test_bench_solvers_rows_small(capsys):
+    """The solver rows at a toy size (timings are not checked, only the table)."""
+    assert main(["bench", "solvers", "--size", "16", "--threads", "1", "--repeats", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["case", "ours_ms"]
+    assert len(lines) == 2 and lines[1].startswith("iteration 16x16 c128")
+
+
+def test_bench_operator_rows_small():
+    from fastsparse.bench import operators
+
+    rows = operators.rows(sizes=[16], thread_counts=[1], repeats=1)
+    assert [r["case"] for r in rows] == ["SubsampledFourier fwd+adj", "SubsampledWalsh fwd+adj"]
+    assert all(r["ours_ms"] > 0 and r["yardstick_ms"] > 0 for r in rows)

@@ -195,3 +195,21 @@ def test_reconstruct_odd_mask_named():
     mask = np.ones((63, 63), bool)
     with pytest.raises(ValueError, match="mask sides must be even"):
         fastsparse.reconstruct(np.ones(mask.sum(), complex), mask)
+
+
+def test_subpackages_are_installed_and_hold_no_studies():
+    """Every folder of fastsparse/ with an __init__.py is listed in pyproject's packages (so
+    `pip install .` ships it), and the package holds no research modules (they live in
+    asv_benchmarks/studies)."""
+    pkg = ROOT / "fastsparse"
+    text = (ROOT / "pyproject.toml").read_text()
+    for init in pkg.rglob("__init__.py"):
+        name = ".".join(init.parent.relative_to(ROOT).parts)
+        assert f'"{name}"' in text, name
+    assert not sorted(p.name for p in pkg.rglob("_bench*.py"))
+    from fastsparse import bench, problems
+
+    assert {"median_time", "threads", "ratio_row"} <= set(bench.__all__)
+    assert {"StandardProblem", "fourier_haar", "walsh_haar", "gaussian", "add_noise"} <= set(
+        problems.__all__
+    )

@@ -1,30 +1,52 @@
-"""Solver time: one primal-dual iteration against the operator applications alone, and
-a 25-layer FIRENET run (n = p = 5), Fourier + Haar, 25% DAS mask, complex128, N x N."""
+"""Solver time: primal-dual iterations against the operator applications alone, and a
+25-layer FIRENET run (n = p = 5), Fourier + Haar, 25% DAS mask, complex128, N x N.
+
+Public calls only: the engine's single iteration (no setup) is timed by
+``fastsparse bench solvers`` and ``asv_benchmarks/studies/solvers_threads.py``.
+"""
 
 import numpy as np
 
 import fastsparse
-from fastsparse.solvers import _bench
+from fastsparse.problems import fourier_haar
+from fastsparse.solvers import pdhg
 
 from . import use_threads
 
+ITERS = 20
 
-class Iteration:
-    """One FIRENET/PDHG iteration ("iteration") and A + A^H alone ("operators")."""
 
-    params = ([512, 2048], [1, 2], ["iteration", "operators"])
+class PdhgIterations:
+    """20 plain-PDHG iterations (one ``pdhg`` call) and 20 ``A`` + ``A^H`` pairs alone."""
+
+    params = ([512, 2048], [1, 2], ["pdhg", "operators"])
     param_names = ["n", "threads", "which"]
     timeout = 300
 
     def setup(self, n, threads, which):
         use_threads(threads)
-        A, eng = _bench._setup(n)
-        eng.configure_threads()
-        self.fn = _bench._iteration(eng) if which == "iteration" else _bench._operators(A, eng)
-        self.fn()
+        p = fourier_haar(n, noise=0.02, weights="levels")
+        A, y = p.A, p.y
+        if which == "pdhg":
 
-    def time_step(self, n, threads, which):
-        self.fn()
+            def run():
+                pdhg(A, y, lam=p.lam, weights=p.weights, iterations=ITERS, tau=0.99, sigma=0.99)
+
+        else:
+            x = np.zeros(A.in_shape, complex)
+            u = np.empty(A.out_shape, complex)
+            g = np.empty(A.in_shape, complex)
+
+            def run():
+                for _ in range(ITERS):
+                    A.forward(x, out=u)
+                    A.adjoint(u, out=g)
+
+        self.run = run
+        run()
+
+    def time_iterations(self, n, threads, which):
+        self.run()
 
 
 class Firenet25:
@@ -35,18 +57,10 @@ class Firenet25:
     timeout = 300
 
     def setup(self, n, threads):
-        from fastsparse.data import phantom
-        from fastsparse.sampling import das
-        from fastsparse.solvers._reconstruct import build_problem
-
         use_threads(threads)
-        mask = das((n, n), 0.25, kind="fourier", seed=0)
-        self.A, H, self.w = build_problem(mask)
-        y0 = self.A.forward(H.forward(phantom(n)).astype(complex))
-        rng = np.random.default_rng(0)
-        g = rng.standard_normal(y0.shape) + 1j * rng.standard_normal(y0.shape)
-        self.y = y0 + 0.02 * np.linalg.norm(y0) * g / np.linalg.norm(g)
-        self.net = fastsparse.FIRENET(self.A, lam=2.5e-4, weights=self.w)
+        p = fourier_haar(n, noise=0.02, lam=2.5e-4, weights="levels")
+        self.y = p.y
+        self.net = fastsparse.FIRENET(p.A, lam=p.lam, weights=p.weights)
         self.net(self.y)
 
     def time_firenet(self, n, threads):

@@ -29,15 +29,16 @@ def _problem(n, tv=False):
 
 
 def _operators_only(A):
-    """ITERS applications of A and A^H on preallocated buffers: the iterations' yardstick."""
+    """ITERS applications of A and A^H into preallocated buffers: the iterations' yardstick
+    (the public calls, with their input checks)."""
     u = np.empty(A.out_shape, complex)
     g = np.empty(A.in_shape, complex)
     x = np.zeros(A.in_shape, complex)
 
     def run():
         for _ in range(ITERS):
-            A._forward(x, u)
-            A._adjoint(u, g)
+            A.forward(x, out=u)
+            A.adjoint(u, out=g)
 
     return run
 

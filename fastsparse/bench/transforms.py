@@ -2,8 +2,8 @@
 
 - ``fwht`` (sequency order, complex128, all axes, ``out=`` given) against pyFFTW ``fft2``:
   a pre-planned ``pyfftw.FFTW`` object (``FFTW_MEASURE``, same thread count) executed
-  on its own aligned arrays, out of place. Rows for the public call (validation
-  included: dtype, NaN/inf scan) and for the unchecked ``_fwht_into`` used by operators.
+  on its own aligned arrays, out of place (the public call: validation included, dtype
+  and NaN/inf scan; the unchecked paths are in ``asv_benchmarks/studies/kernels_internals.py``).
 - ``haar`` + ``ihaar`` (complex128, full depth, ``out=`` given) against PyWavelets
   ``wavedec2`` + ``waverec2`` (``"haar"``, ``mode="periodization"``, full depth) on the
   same complex array; PyWavelets transforms real and imaginary parts separately and
@@ -26,8 +26,8 @@ import sys
 
 import numpy as np
 
-from ._bench_operators import _cpu_cols, _interleaved_cpu
-from .bench import ratio_row, threads
+from . import interleaved, ratio_row, threads
+from .operators import _cpu_cols
 
 __all__ = ["rows"]
 
@@ -65,7 +65,7 @@ def _cx(n: int, rng: np.random.Generator) -> np.ndarray:
 def _fwht_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
     import pyfftw
 
-    from .transforms import _fwht_into, fwht
+    from ..transforms import fwht
 
     x = _cx(n, rng)
     a = pyfftw.empty_aligned((n, n), complex)
@@ -73,37 +73,26 @@ def _fwht_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[d
     plan = pyfftw.FFTW(a, b, axes=(0, 1), direction="FFTW_FORWARD", flags=(_PLANNER,), threads=k)
     a[...] = x
     y = np.empty_like(x)
-    (t_fft, t_api, t_inner), (c_fft, c_api, c_inner) = _interleaved_cpu(
-        [plan.execute, lambda: fwht(x, out=y), lambda: _fwht_into(x, y, (0, 1), "sequency")],
-        repeats,
-    )
-    common = dict(n=n, threads=k, dtype="complex128")
+    (t_fft, t_api), (c_fft, c_api) = interleaved([plan.execute, lambda: fwht(x, out=y)], repeats)
     return [
         ratio_row(
-            "fwht (public)",
+            "fwht",
             t_api,
             t_fft,
             "pyfftw fft2",
             "fwht <= fft2",
-            **common,
+            n=n,
+            threads=k,
+            dtype="complex128",
             **_cpu_cols(k, c_api, c_fft),
-        ),
-        ratio_row(
-            "fwht (_fwht_into)",
-            t_inner,
-            t_fft,
-            "pyfftw fft2",
-            "fwht <= fft2",
-            **common,
-            **_cpu_cols(k, c_inner, c_fft),
-        ),
+        )
     ]
 
 
 def _haar_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
     import pywt
 
-    from .transforms import _haar_into, _ihaar_into, haar, ihaar
+    from ..transforms import haar, ihaar
 
     x = _cx(n, rng)
     c = np.empty_like(x)
@@ -114,36 +103,24 @@ def _haar_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[d
         haar(x, out=c)
         ihaar(c, out=z)
 
-    def inner() -> None:
-        _haar_into(x, levels, c)
-        _ihaar_into(c, levels, z)
-
     def yard() -> None:
         co = pywt.wavedec2(x, "haar", mode="periodization", level=levels)
         pywt.waverec2(co, "haar", mode="periodization")
 
     reps = max(1, min(repeats, 5)) if n >= 2048 else repeats
-    (t_y, t_o, t_i), (c_y, c_o, c_i) = _interleaved_cpu([yard, ours, inner], reps)
-    common = dict(n=n, threads=k, dtype="complex128")
+    (t_y, t_o), (c_y, c_o) = interleaved([yard, ours], reps)
     return [
         ratio_row(
-            "haar+ihaar (public)",
+            "haar+ihaar",
             t_o,
             t_y,
             "pywt wavedec2+waverec2",
             "haar >=10x pywt",
-            **common,
+            n=n,
+            threads=k,
+            dtype="complex128",
             **_cpu_cols(k, c_o, c_y),
-        ),
-        ratio_row(
-            "haar+ihaar (_haar_into)",
-            t_i,
-            t_y,
-            "pywt wavedec2+waverec2",
-            "haar >=10x pywt",
-            **common,
-            **_cpu_cols(k, c_i, c_y),
-        ),
+        )
     ]
 
 

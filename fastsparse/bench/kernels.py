@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from . import _bench_operators, _bench_transforms
+from . import operators, transforms
 
 __all__ = ["rows"]
 
 
 def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
     """Rows of the transforms suite followed by the operators suite."""
-    return _bench_transforms.rows(sizes, thread_counts, repeats) + _bench_operators.rows(
+    return transforms.rows(sizes, thread_counts, repeats) + operators.rows(
         sizes, thread_counts, repeats
     )

@@ -1,6 +1,14 @@
+"""One primal-dual iteration against A + A^H alone, and both with 2 threads against 1.
+
+    python asv_benchmarks/studies/solvers_threads.py [N]   # default 2048
+
+The rows of ``fastsparse bench solvers`` at one size with more repeats (9), plus the
+operators' own thread scaling; uses that module's private engine setup and paired timing.
+"""
+
 import sys
 
-from fastsparse.solvers import _bench as b
+from fastsparse.bench import solvers as b
 
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 2048
 A, eng = b._setup(n)

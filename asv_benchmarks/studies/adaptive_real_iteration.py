@@ -1,8 +1,8 @@
 """Adaptive solver on real data: per-iteration cost and certified-gap traces at 512x512.
 
-    python asv_benchmarks/scripts/adaptive_real_iteration.py cost      # ms per iteration
-    python asv_benchmarks/scripts/adaptive_real_iteration.py trace     # ~10 min, 1 thread
-    python asv_benchmarks/scripts/adaptive_real_iteration.py scan [NOISE [CAP]]  # 64x64
+    python asv_benchmarks/studies/adaptive_real_iteration.py cost      # ms per iteration
+    python asv_benchmarks/studies/adaptive_real_iteration.py trace     # ~10 min, 1 thread
+    python asv_benchmarks/studies/adaptive_real_iteration.py scan [NOISE [CAP]]  # 64x64
 
 ``cost``: 512x512 Walsh + Haar, 200 iterations of the Halpern iteration (the default for
 real data), of the restarted PDHG iteration and of plain ``pdhg``, interleaved, median of 5,
@@ -14,26 +14,22 @@ composed the general way (``ihaar``, ``fwht``, gather) instead of the blockwise
 the adaptive solver and of plain PDHG at 17 ratios ``tau/sigma = 10^(k/2)``, ``0 <= k <= 16``
 (``CAP`` iterations each, default 40000), on the 64x64 Walsh grid (noise ``NOISE`` or all
 three; lam 1e-4/1e-3/1e-2 lam_max).
+
+The iteration is the ``iteration`` option of the private ``fastsparse.solvers._adaptive.variant``
+("auto": Halpern on real data; "pdhg"); the general composition is the private
+``fastsparse.operators._Composition`` (``A @ B`` picks the blockwise operator).
 """
 
 import sys
 import time
 
 import numpy as np
+from adaptive_accuracy import _adaptive, _apps, _objgap, _pdhg, problem, reference
 
-import fastsparse.solvers._adaptive as ad
 from fastsparse.bench import threads
 from fastsparse.operators import _Composition
 from fastsparse.solvers import pdhg
-from fastsparse.solvers._bench_accuracy import (
-    _adaptive,
-    _apps,
-    _iteration,
-    _objgap,
-    _pdhg,
-    problem,
-    reference,
-)
+from fastsparse.solvers._adaptive import variant
 
 what = sys.argv[1] if len(sys.argv) > 1 else "cost"
 
@@ -46,8 +42,7 @@ if what == "cost":
 
             def adaptive_run(op, iteration):
                 def run():
-                    with _iteration(iteration):
-                        ad.solve_adaptive(op, y, lam=lam, tol=1e-15, max_iterations=K)
+                    variant(op, y, lam=lam, tol=1e-15, max_iterations=K, iteration=iteration)
 
                 return run
 
@@ -95,10 +90,9 @@ elif what == "trace":
                     return False
 
                 t0 = time.time()
-                with _iteration(var):
-                    r = ad.solve_adaptive(
-                        A, y, lam=lam, tol=1e-8, max_iterations=20000, callback=cb
-                    )
+                r = variant(
+                    A, y, lam=lam, tol=1e-8, max_iterations=20000, callback=cb, iteration=var
+                )
                 print(
                     f"walsh 512 noise={noise} lam={lf} {'halpern' if var == 'auto' else 'pdhg'}: "
                     f"{r.stop_reason} at {r.iterations}, {time.time() - t0:.0f} s; gap at",

@@ -1,6 +1,5 @@
 """WARPd (QCBP in Haar, weighted; TV) and LASSO on the 256x256 phantom, 25% DAS, 2% noise."""
 
-
 import numpy as np
 
 from fastsparse.data import phantom

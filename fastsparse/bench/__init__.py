@@ -1,8 +1,9 @@
 """``fastsparse bench``: same-run speed comparisons (ratios of medians of repeats).
 
-Suites: ``kernels`` (transforms and operators against PyWavelets and pyFFTW) and
-``solvers`` (iteration cost, thread scaling, time to accuracy). Each suite module
-provides ``rows(size, threads, repeats) -> list[dict]``; this module times and prints.
+Suites: ``kernels`` (:mod:`.transforms` and :mod:`.operators` against PyWavelets and pyFFTW)
+and ``solvers`` (:mod:`.solvers`: iteration cost, thread scaling). Each suite module provides
+``rows(sizes, thread_counts, repeats) -> list[dict]``; this module holds the timing helpers
+that they and the measurement scripts of ``asv_benchmarks/studies`` share, and the command.
 """
 
 from __future__ import annotations
@@ -15,12 +16,25 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-__all__ = ["median_time", "ratio_row", "threads", "add_arguments", "run"]
+__all__ = [
+    "median_time",
+    "interleaved",
+    "ratio_row",
+    "print_rows",
+    "threads",
+    "add_arguments",
+    "run",
+]
 
 _SUITES = {
-    "kernels": "fastsparse._bench_kernels",
-    "solvers": "fastsparse.solvers._bench",
+    "kernels": "fastsparse.bench.kernels",
+    "solvers": "fastsparse.bench.solvers",
 }
+
+# Seconds of calls per function and round of `interleaved`: several scheduler time slices,
+# so that load from other processes is spread over the functions of a round instead of
+# hitting one.
+_ROUND_S = 0.1
 
 
 def median_time(fn: Callable[[], object], repeats: int = 7, number: int | None = None) -> float:
@@ -45,10 +59,39 @@ def median_time(fn: Callable[[], object], repeats: int = 7, number: int | None =
     return float(np.median(times))
 
 
+def interleaved(
+    fns: list[Callable[[], object]], repeats: int = 7
+) -> tuple[list[float], list[float]]:
+    """Median wall time and median CPU time of the calling thread of each function.
+
+    The functions are timed in alternating rounds of about 0.1 s each (fair under load from
+    other processes). With one thread (Numba and FFTW both run in the caller) the thread's
+    CPU time does not count the time other processes held the core, so its ratios stay
+    meaningful on a loaded machine; with more threads only the wall time is meaningful.
+    """
+    numbers = []
+    for fn in fns:
+        t = median_time(fn, repeats=1)  # warms up and estimates one call
+        numbers.append(max(1, int(_ROUND_S / t) if t > 0 else 1))
+    walls: list[list[float]] = [[] for _ in fns]
+    cpus: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, number, tw, tc in zip(fns, numbers, walls, cpus, strict=True):
+            c0 = time.thread_time()
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            t1 = time.perf_counter()
+            c1 = time.thread_time()
+            tw.append((t1 - t0) / number)
+            tc.append((c1 - c0) / number)
+    return [float(np.median(t)) for t in walls], [float(np.median(t)) for t in cpus]
+
+
 @contextlib.contextmanager
 def threads(k: int) -> Iterator[None]:
     """Run the block with ``k`` threads for Numba and FFTW, then restore."""
-    from . import _threads
+    from .. import _threads
 
     old = _threads._num_threads
     _threads.set_num_threads(k)
@@ -75,7 +118,8 @@ def ratio_row(
     return row
 
 
-def _print_rows(rows: list[dict]) -> None:
+def print_rows(rows: list[dict]) -> None:
+    """Print rows (dicts) as a table, one column per key in order of first appearance."""
     if not rows:
         return
     keys: list[str] = []
@@ -104,7 +148,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one suite and print its table."""
-    from ._threads import _max_threads
+    from .._threads import _max_threads
 
     module = importlib.import_module(_SUITES[args.suite])
     counts = args.threads or [1, 2]
@@ -114,5 +158,5 @@ def run(args: argparse.Namespace) -> int:
     if args.repeats < 1:
         raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
     rows = module.rows(sizes=args.size, thread_counts=counts, repeats=args.repeats)
-    _print_rows(rows)
+    print_rows(rows)
     return 0

@@ -1,6 +1,6 @@
 """The issue's 512x512 Fourier + Haar grid: adaptive solver against plain PDHG at many ratios.
 
-    python asv_benchmarks/scripts/adaptive_fourier_512.py [NOISE LAMFRAC ...]   # 1 thread
+    python asv_benchmarks/studies/adaptive_fourier_512.py [NOISE LAMFRAC ...]   # 1 thread
 
 For each (noise, lam/lam_max) pair (default: all nine of noise 0 / 1e-3 / 2e-2 and lam 1e-4 /
 1e-3 / 1e-2): the reference (adaptive, certified relative gap <= 1e-10, checked), the
@@ -12,8 +12,9 @@ those (3000 iterations each). 2-8 minutes per pair.
 import sys
 import time
 
+from adaptive_accuracy import _adaptive, _apps, _dist, _pdhg, problem, reference
+
 from fastsparse.bench import threads
-from fastsparse.solvers._bench_accuracy import _adaptive, _apps, _dist, _pdhg, problem, reference
 
 args = [float(a) for a in sys.argv[1:]]
 if len(args) % 2:

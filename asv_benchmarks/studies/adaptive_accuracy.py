@@ -1,34 +1,40 @@
 """Time and operator applications to accuracy: adaptive solver, fixed FIRENET, plain PDHG.
 
-Three entry points:
+Run as ``python asv_benchmarks/studies/adaptive_accuracy.py [OPTION]`` (1 thread); the other
+adaptive-solver studies import its helpers. Entry points:
 
-* ``rows(sizes, thread_counts, repeats)``: the accuracy rows of ``fastsparse bench solvers``.
-  One problem (Fourier + Haar, 25% DAS, noise 1e-3, ``lam = 1e-3 lam_max``) at
+* no option (``rows(sizes, thread_counts, repeats)``): the time-to-accuracy table, once part
+  of ``fastsparse bench solvers``. One problem (Fourier + Haar, 25% DAS, noise 1e-3, ``lam = 1e-3 lam_max``) at
   ``n = min(sizes + [128])``; for each method the operator applications (``A`` and ``A^H``)
   until the relative distance to the reference is ``<= 1e-4`` and ``<= 1e-6``, and the time
   of a run of exactly that length (no tracking callback; median of ``min(repeats, 3)``) with
   each thread count.
-* ``python -m fastsparse.solvers._bench_accuracy --study [N]``: the study that chose the
+* ``--study [N]``: the study that chose the
   default restart scheme (PDLP-style restarts to the average, to the last iterate, ours =
   the better of the two, without the primal-weight update, and the ACNN grid schedule).
-* ``python -m fastsparse.solvers._bench_accuracy --grid [N]``: the issue's grid (Fourier and
+* ``--grid [N]``: the issue's grid (Fourier and
   Walsh + Haar, noise 0 / 1e-3 / 2e-2, lam 1e-4 / 1e-3 / 1e-2 of lam_max), adaptive against
   plain PDHG at the best of 7 ratios ``tau/sigma`` (half decades around the adaptive
   solver's median ratio over its restarts).
-* ``python -m fastsparse.solvers._bench_accuracy --walsh-diagnosis [N]``: why Walsh + Haar
+* ``--walsh-diagnosis [N]``: why Walsh + Haar
   converges slowly. ``A = S W^H`` is block diagonal over the dyadic levels (checked); the
   trace of an adaptive run shows, per block, the excess of ``lam ||x_j||_1`` over the
   reference's and the data misfit ``||A_j x_j - y_j||`` (relative to ``min F``), the true
   relative gap of the iterate and of its data-consistent projection ``x - A^H (A x - y)``
   (``A A^H = I``), and how the certified gap splits into the dual's feasibility scaling
   ``s - 1`` (``s = max |A^H v| / lam``) and its unscaled suboptimality.
-* ``python -m fastsparse.solvers._bench_accuracy --halpern [N]``: operator applications to
+* ``--halpern [N]``: operator applications to
   relative objective gap 1e-8 of the adaptive solver's restarted PDHG iteration and of a
   restarted reflected Halpern PDHG prototype (NumPy loop) on Walsh and Fourier problems, each
   also with its output projected onto the data: the study that made Halpern the default
   iteration for real data (it loses on complex Fourier data).
 
-Reference: ``solve_adaptive(tol=1e-12)`` (certified relative gap <= 1e-10, checked), checked
+Problems: :func:`fastsparse.problems.fourier_haar` / ``walsh_haar`` (``problem`` below).
+Variants of the adaptive solver (iteration, restart candidate, primal-weight update, a gap
+function that records its inputs) are options of the private entry point
+``fastsparse.solvers._adaptive.variant``; the default solver is the public ``sqrt_lasso``.
+
+Reference: ``sqrt_lasso(tol=1e-12)`` (certified relative gap <= 1e-10, checked), checked
 by plain PDHG reaching it. Walsh + Haar minimisers are not unique (a different method converges
 to a different minimiser), so on Walsh problems the grid measures the relative objective gap
 ``(F(x) - min F) / min F <= 1e-8`` instead of a distance.
@@ -37,13 +43,15 @@ to a different minimiser), so on Walsh problems the grid measures the relative o
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import time
 
 import numpy as np
 
-from ..bench import threads
+from fastsparse.bench import print_rows, threads
+from fastsparse.problems import fourier_haar, walsh_haar
+from fastsparse.solvers import FIRENET, pdhg, sqrt_lasso
+from fastsparse.solvers._adaptive import variant
 
 __all__ = ["rows", "problem", "reference"]
 
@@ -55,31 +63,17 @@ _PDHG_CAP = 2500
 
 def problem(n: int, kind: str = "fourier", noise: float = 1e-3, lamfrac: float = 1e-3, seed=0):
     """The issue's SR-LASSO: 25% DAS samples of the phantom, Haar with ``log2(n) - 1`` levels,
-    relative noise ``noise``, ``lam = lamfrac * ||A^H y||_inf / ||y||``; returns ``A, y, lam``."""
-    from ..data import phantom
-    from ..operators import Haar, SubsampledFourier, SubsampledWalsh
-    from ..sampling import das
-
-    mask = das((n, n), 0.25, kind, seed)
-    W = Haar((n, n), levels=int(math.log2(n)) - 1)
-    S = SubsampledFourier(mask) if kind == "fourier" else SubsampledWalsh(mask)
-    A = S @ W.H
-    yc = S.forward(phantom(n))
-    rng = np.random.default_rng(seed + 1)
-    e = rng.standard_normal(yc.shape)
-    if yc.dtype.kind == "c":
-        e = e + 1j * rng.standard_normal(yc.shape)
-    y = yc + noise * np.linalg.norm(yc) * e / np.linalg.norm(e)
-    lam_max = float(np.max(np.abs(A.adjoint(y))) / np.linalg.norm(y))
-    return A, y, lamfrac * lam_max
+    relative noise ``noise``, ``lam = lamfrac * ||A^H y||_inf / ||y||``; returns ``A, y, lam``
+    (:mod:`fastsparse.problems`, the same construction as before the move, tested there)."""
+    make = fourier_haar if kind == "fourier" else walsh_haar
+    p = make(n, noise=noise, lam_fraction=lamfrac, seed=seed)
+    return p.A, p.y, p.lam
 
 
 def reference(A, y, lam):
     """Long adaptive run, ``tol=1e-12``; raises unless its certified relative gap is <= 1e-10
     (the rounding floor is 1e-12 to 3e-11 on these problems)."""
-    from ._adaptive import solve_adaptive
-
-    ref = solve_adaptive(A, y, lam=lam, tol=1e-12, max_iterations=40000)
+    ref = sqrt_lasso(A, y, lam=lam, tol=1e-12, max_iterations=40000)
     if not ref.certificate["relative_gap"] <= 1e-10:
         raise RuntimeError(f"reference not converged: {ref.certificate}")
     return ref
@@ -113,11 +107,12 @@ def _objgap(A, y, lam, Fmin):
     return f
 
 
-def _adaptive(A, y, lam, metric, thr, max_iterations=20000):
-    from ._adaptive import solve_adaptive
-
+def _adaptive(A, y, lam, metric, thr, max_iterations=20000, **options):
+    """Applications of the adaptive solver to each threshold: the public ``sqrt_lasso``, or with
+    ``options`` (``iteration``, ``candidate``, ``primal_weight``, ...) the private ``variant``."""
     tr = _Tracker(metric, thr)
-    r = solve_adaptive(A, y, lam=lam, tol=1e-14, callback=tr, max_iterations=max_iterations)
+    solve = variant if options else sqrt_lasso
+    r = solve(A, y, lam=lam, tol=1e-14, callback=tr, max_iterations=max_iterations, **options)
     ratios = [h["step_ratio"] for h in r.history] or [r.certificate["step_ratio"]]
     tr.hit["step_ratio"] = float(np.median(ratios))  # the last estimate is noisy
     return tr.hit
@@ -131,8 +126,6 @@ def _ratios(center: float, half_decades: int) -> list[float]:
 
 
 def _pdhg(A, y, lam, metric, thr, ratio, cap):
-    from ._pdhg import pdhg
-
     tr = _Tracker(metric, thr)
     L = float(A.norm())
     tau, sigma = _ETA * math.sqrt(ratio) / L, _ETA / math.sqrt(ratio) / L
@@ -142,8 +135,6 @@ def _pdhg(A, y, lam, metric, thr, ratio, cap):
 
 def _firenet(A, y, lam, metric, thr, restarts, inner):
     """SPEC section 4 with the issue's steps (tau = 3.125, sigma = 0.3125, for ||A|| = 1)."""
-    from ._firenet import FIRENET
-
     tr = _Tracker(metric, thr)
     L = float(A.norm())
 
@@ -287,19 +278,6 @@ def _projected(A, y, metric):
     return lambda x: min(metric(x), metric(x - A.adjoint(A.forward(x) - y)))
 
 
-@contextlib.contextmanager
-def _iteration(name: str):
-    """Run the adaptive solver with the iteration ``name`` ("pdhg", "halpern" or "auto")."""
-    from . import _adaptive as ad
-
-    saved = ad._VARIANT["iteration"]
-    ad._VARIANT["iteration"] = name
-    try:
-        yield
-    finally:
-        ad._VARIANT["iteration"] = saved
-
-
 def halpern_study(n: int = 64) -> None:
     """Print applications to relative objective gap 1e-8: the adaptive solver with its restarted
     PDHG iteration (the default for complex data; forced here on real Walsh data too) against
@@ -332,9 +310,9 @@ def halpern_study(n: int = 64) -> None:
             Fmin = ref.certificate["objective"] - ref.certificate["gap"]
             m = _objgap(A, y, lam, Fmin)
             mp = _projected(A, y, m)
-            with _iteration("pdhg"):  # the PDHG iteration even on real (Walsh) data
-                ours = _apps(_adaptive(A, y, lam, m, (1e-8,)), 1e-8)
-                ours_p = proj_apps(_adaptive(A, y, lam, mp, (1e-8,)))
+            # the PDHG iteration even on real (Walsh) data
+            ours = _apps(_adaptive(A, y, lam, m, (1e-8,), iteration="pdhg"), 1e-8)
+            ours_p = proj_apps(_adaptive(A, y, lam, mp, (1e-8,), iteration="pdhg"))
             hal = _apps(_halpern(A, y, lam, m, (1e-8,)), 1e-8)
             hal_p = proj_apps(_halpern(A, y, lam, mp, (1e-8,)))
             print(
@@ -363,11 +341,7 @@ def _time_to(run, iters: int | None, k: int, repeats: int) -> float:
 
 
 def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
-    """Accuracy rows of ``fastsparse bench solvers`` (see the module docstring)."""
-    from ._adaptive import solve_adaptive
-    from ._firenet import FIRENET
-    from ._pdhg import pdhg
-
+    """The time-to-accuracy rows (see the module docstring)."""
     n = min([*(sizes or []), 128])
     A, y, lam = problem(n, "fourier", 1e-3, 1e-3)
     L = float(A.norm())
@@ -387,7 +361,7 @@ def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
     hits[f"PDHG tau/sigma={qbest:g}"] = pd_hits[qbest]
 
     def run_ad(it):
-        solve_adaptive(A, y, lam=lam, tol=1e-15, max_iterations=it)
+        sqrt_lasso(A, y, lam=lam, tol=1e-15, max_iterations=it)
 
     def run_fn(it):
         net = FIRENET(
@@ -429,8 +403,7 @@ def _fmt(a) -> str:
 
 def study(n: int = 128) -> None:
     """Print the study table (restart schemes, operator applications to 1e-4 / 1e-6)."""
-    from . import _adaptive as ad
-
+    default = {"candidate": "best", "primal_weight": True}
     variants = [
         (
             "(a) PDLP: restart to average, primal weight",
@@ -455,15 +428,10 @@ def study(n: int = 128) -> None:
         for lf in (1e-4, 1e-3, 1e-2):
             A, y, lam = problem(n, "fourier", 1e-3, lf)
             m = _dist(reference(A, y, lam).x)
-            saved = dict(ad._VARIANT)
             center = 1.0
             for name, var in variants:
-                ad._VARIANT.update(var)
-                try:
-                    h = _adaptive(A, y, lam, m, thr, max_iterations=3000)
-                finally:
-                    ad._VARIANT.update(saved)
-                if var == saved:
+                h = _adaptive(A, y, lam, m, thr, max_iterations=3000, **var)
+                if var == default:
                     center = h["step_ratio"]
                 print(
                     f"lam={lf:g}  {name:50s} {_fmt(_apps(h, 1e-4)):>6s} {_fmt(_apps(h, 1e-6)):>6s}",
@@ -534,8 +502,8 @@ def _levels(idx: np.ndarray) -> np.ndarray:
 
 def walsh_diagnosis(n: int = 64, noise: float = 1e-3, lamfrac: float = 1e-3, every=1000) -> None:
     """Print the Walsh + Haar diagnosis (see the module docstring)."""
-    from ..sampling import das
-    from . import _adaptive as ad
+    from fastsparse.sampling import das
+    from fastsparse.solvers._adaptive import _gap as solver_gap
 
     with threads(1):
         A, y, lam = problem(n, "walsh", noise, lamfrac)
@@ -567,10 +535,9 @@ def walsh_diagnosis(n: int = 64, noise: float = 1e-3, lamfrac: float = 1e-3, eve
             return lam * float(np.abs(x).sum()) + float(np.linalg.norm(A.forward(x) - y))
 
         seen: list[tuple[float, float, float, float]] = []
-        orig = ad._gap
 
-        def gap(lam_, l1, feas, rs, vv, yv):
-            out = orig(lam_, l1, feas, rs, vv, yv)
+        def gap(lam_, l1, feas, rs, vv, yv):  # the solver's gap, recording its inputs
+            out = solver_gap(lam_, l1, feas, rs, vv, yv)
             seen.append((out[2], math.sqrt(vv), feas / lam_, -yv))
             return out
 
@@ -598,15 +565,15 @@ def walsh_diagnosis(n: int = 64, noise: float = 1e-3, lamfrac: float = 1e-3, eve
             print(row, flush=True)
             return False
 
-        ad._gap = gap
-        try:
-            ad.solve_adaptive(A, y, lam=lam, tol=1e-14, max_iterations=20000, callback=cb)
-        finally:
-            ad._gap = orig
+        variant(A, y, lam=lam, tol=1e-14, max_iterations=20000, callback=cb, gap=gap)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m fastsparse.solvers._bench_accuracy")
+    p = argparse.ArgumentParser(
+        prog="python asv_benchmarks/studies/adaptive_accuracy.py",
+        description="Adaptive solver against FIRENET and plain PDHG: operator applications "
+        "and time to accuracy (no option: the time-to-accuracy table at 128x128).",
+    )
     p.add_argument("--study", type=int, nargs="?", const=128, help="restart-scheme study at N")
     p.add_argument("--grid", type=int, nargs="?", const=512, help="the issue's grid at N")
     p.add_argument("--cap", type=int, default=3000, help="PDHG iterations cap in --grid")
@@ -627,9 +594,7 @@ def main(argv=None) -> int:
     if a.halpern:
         halpern_study(a.halpern)
     if not (a.study or a.grid or a.walsh_diagnosis or a.halpern):
-        from ..bench import _print_rows
-
-        _print_rows(rows())
+        print_rows(rows())
     return 0
 
 

@@ -1,0 +1,128 @@
+"""Operators part of ``fastsparse bench kernels``: operators against raw transform pairs.
+
+``SubsampledFourier`` forward + adjoint against the raw pyFFTW ``fft2`` + ``ifft2`` pair
+(pre-planned ``pyfftw.FFTW`` objects executed on their own aligned arrays: no copies,
+no normalisation pass) with the same planner effort and thread count, 25% mask;
+``SubsampledWalsh`` forward + adjoint against two raw ``fwht`` calls with ``out=``.
+Both are timed in alternating rounds (:func:`fastsparse.bench.interleaved`); one-thread rows
+also give the ratio in CPU time of the calling thread (``cpu_*`` columns), which other
+processes on a loaded machine do not inflate. Why pyFFTW (against ``scipy.fft`` and
+``numpy.fft``) and the operators' unchecked paths are measured in
+``asv_benchmarks/studies/kernels_internals.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import interleaved, ratio_row, threads
+
+__all__ = ["rows"]
+
+_PLANNER = "FFTW_MEASURE"
+
+
+def _cpu_cols(k: int, ours: float, yardstick: float) -> dict:
+    """Extra columns for one-thread rows: the same ratio in thread CPU time."""
+    if k != 1:
+        return {}
+    return {
+        "cpu_ours_ms": ours * 1e3,
+        "cpu_yard_ms": yardstick * 1e3,
+        "cpu_speedup": yardstick / ours,
+    }
+
+
+def _mask(n: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.random((n, n)) < 0.25
+
+
+def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
+    import pyfftw
+
+    from ..operators import SubsampledFourier
+
+    x = np.ascontiguousarray(rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)))
+    a = pyfftw.empty_aligned((n, n), complex)
+    b = pyfftw.empty_aligned((n, n), complex)
+    c = pyfftw.empty_aligned((n, n), complex)
+    fwd = pyfftw.FFTW(a, b, axes=(0, 1), direction="FFTW_FORWARD", flags=(_PLANNER,), threads=k)
+    inv = pyfftw.FFTW(b, c, axes=(0, 1), direction="FFTW_BACKWARD", flags=(_PLANNER,), threads=k)
+    a[...] = x
+
+    def raw() -> None:
+        fwd.execute()
+        inv.execute()
+
+    A = SubsampledFourier(_mask(n, rng), threads=k, planner=_PLANNER)
+    y = np.empty(A.out_shape, complex)
+    z = np.empty(A.in_shape, complex)
+
+    def api() -> None:
+        A.forward(x, out=y)
+        A.adjoint(y, out=z)
+
+    (t_raw, t_api), (c_raw, c_api) = interleaved([raw, api], repeats)
+    return [
+        ratio_row(
+            "SubsampledFourier fwd+adj",
+            t_api,
+            t_raw,
+            "pyFFTW fft2+ifft2",
+            "<= 1.2x",
+            slowdown=t_api / t_raw,
+            n=n,
+            threads=k,
+            dtype="complex128",
+            **_cpu_cols(k, c_api, c_raw),
+        )
+    ]
+
+
+def _walsh_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
+    from ..operators import SubsampledWalsh
+    from ..transforms import fwht
+
+    x = np.ascontiguousarray(rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)))
+    t = np.empty_like(x)
+    u = np.empty_like(x)
+
+    def raw() -> None:
+        fwht(x, out=t)
+        fwht(t, out=u)
+
+    A = SubsampledWalsh(_mask(n, rng))
+    y = np.empty(A.out_shape, complex)
+    z = np.empty(A.in_shape, complex)
+
+    def api() -> None:
+        A.forward(x, out=y)
+        A.adjoint(y, out=z)
+
+    (t_raw, t_api), (c_raw, c_api) = interleaved([raw, api], repeats)
+    return [
+        ratio_row(
+            "SubsampledWalsh fwd+adj",
+            t_api,
+            t_raw,
+            "fwht+fwht",
+            "<= 1.2x",
+            slowdown=t_api / t_raw,
+            n=n,
+            threads=k,
+            dtype="complex128",
+            **_cpu_cols(k, c_api, c_raw),
+        )
+    ]
+
+
+def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
+    """Timing rows for each size (default 512) and thread count."""
+    out: list[dict] = []
+    for n in sizes or [512]:
+        for k in thread_counts:
+            rng = np.random.default_rng(0)
+            with threads(k):
+                out += _fourier_rows(n, k, repeats, rng)
+                out += _walsh_rows(n, k, repeats, rng)
+    return out
