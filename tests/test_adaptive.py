@@ -18,8 +18,7 @@ from fastsparse.bench import threads
 from fastsparse.data import phantom
 from fastsparse.operators import Haar, Matrix, SubsampledFourier, SubsampledWalsh
 from fastsparse.sampling import das
-from fastsparse.solvers import firenet, pdhg
-from fastsparse.solvers import sqrt_lasso as solve_adaptive
+from fastsparse.solvers import firenet, pdhg, sqrt_lasso
 from fastsparse.solvers._adaptive import variant
 from fastsparse.solvers._runner import Runner
 
@@ -107,7 +106,7 @@ def _near(xref, thr):
 def _apps_to(A, y, lam, xref, thr, **kw):
     """Operator applications until the adaptive solver's best point is within ``thr``."""
     cb, hit = _first_hit(_near(xref, thr))
-    solve_adaptive(A, y, lam=lam, callback=cb, **kw)
+    sqrt_lasso(A, y, lam=lam, callback=cb, **kw)
     return hit[0] if hit else None
 
 
@@ -149,7 +148,7 @@ _CVX_CASES = [
 @pytest.mark.parametrize(("kind", "noise", "lamfrac"), _CVX_CASES)
 def test_matches_cvxpy_and_certificate_bounds_gap(kind, noise, lamfrac):
     A, y, lam = _problem(16, kind, noise, lamfrac)
-    r = solve_adaptive(A, y, lam=lam)
+    r = sqrt_lasso(A, y, lam=lam)
     cert = r.certificate
     assert r.stop_reason == "tol"
     assert cert["relative_gap"] <= 1e-8
@@ -182,7 +181,7 @@ def test_weights_and_scaled_dense_operator_match_cvxpy():
     w = rng.uniform(0.5, 2.0, 50)
     lam = 0.3
     A = Matrix(M)
-    r = solve_adaptive(A, y, lam=lam, weights=w, tol=1e-10)
+    r = sqrt_lasso(A, y, lam=lam, weights=w, tol=1e-10)
     xc = _cvxpy(M, y, lam, w)
     F, Fc = _F(A, r.x, y, lam, w), _F(A, xc, y, lam, w)
     assert r.stop_reason == "tol"
@@ -197,7 +196,7 @@ def test_weights_and_scaled_dense_operator_match_cvxpy():
 def _reference(A, y, lam):
     """A long run whose certified relative gap is <= 1e-11 (checked) as the minimiser (its
     rounding floor is ~1e-12: it may stop as "stalled" there)."""
-    ref = solve_adaptive(A, y, lam=lam, tol=1e-13, max_iterations=20000)
+    ref = sqrt_lasso(A, y, lam=lam, tol=1e-13, max_iterations=20000)
     assert ref.certificate["relative_gap"] <= 1e-11
     return ref
 
@@ -206,7 +205,7 @@ def _reference(A, y, lam):
 def test_reaches_1e6_never_stalls_certificate_upper_bound(kind, noise, lamfrac):
     A, y, lam = _problem(16, kind, noise, lamfrac)
     ref = _reference(A, y, lam)
-    r = solve_adaptive(A, y, lam=lam)
+    r = sqrt_lasso(A, y, lam=lam)
     assert r.stop_reason == "tol"
     assert _rel(r.x, ref.x) <= 1e-6
     # The certificate bounds the true objective gap (min F from the reference, up to its gap).
@@ -237,7 +236,7 @@ def test_applications_against_best_fixed_ratio_pdhg():
     xref = _reference(A, y, lam).x
     ours = _apps_to(A, y, lam, xref, 1e-6)
     assert ours is not None
-    center = solve_adaptive(A, y, lam=lam).certificate["step_ratio"]
+    center = sqrt_lasso(A, y, lam=lam).certificate["step_ratio"]
     ratios = [center * 10 ** (k / 2) for k in range(-3, 4)]
     fixed = {q: _pdhg_apps_to(A, y, lam, xref, 1e-6, q, 3 * ours // 2) for q in ratios}
     qbest = min(ratios, key=lambda q: fixed[q])
@@ -258,7 +257,7 @@ def test_single_precision(kind, lamfrac, stop):
     """Single precision: the certificate's rounding floor is ~1e-6 relative at lam = 1e-2 lam_max
     (default tol 1e-5 reached) and ~1e-4 at 1e-4 lam_max (the run stops as "stalled")."""
     A, y, lam = _problem(32, kind, 1e-3, lamfrac, single=True)
-    r = solve_adaptive(A, y, lam=lam)
+    r = sqrt_lasso(A, y, lam=lam)
     assert r.x.dtype == (np.complex64 if kind == "fourier" else np.float32)
     assert r.stop_reason == stop
     assert r.iterations < 3000
@@ -274,45 +273,45 @@ def test_single_precision(kind, lamfrac, stop):
 
 def test_stop_reasons_and_counts():
     A, y, lam = _problem(16)
-    r = solve_adaptive(A, y, lam=lam, max_iterations=10)
+    r = sqrt_lasso(A, y, lam=lam, max_iterations=10)
     assert (r.stop_reason, r.iterations) == ("max_iterations", 10)
     # 1 A per iteration, 1 A^H per iteration but the first (v = 0), plus the final
     # certificate (1 A and 2 A^H).
     assert r.operator_applications == 2 * 10 - 1 + 3
     assert r.certificate["gap"] >= 0
-    r = solve_adaptive(A, y, lam=lam, tol=1e-2)
+    r = sqrt_lasso(A, y, lam=lam, tol=1e-2)
     assert r.stop_reason == "tol" and r.certificate["relative_gap"] <= 1e-2
     assert r.iterations % 8 == 0
     calls = []
-    r = solve_adaptive(A, y, lam=lam, callback=lambda it, x, info: calls.append(it) or it >= 24)
+    r = sqrt_lasso(A, y, lam=lam, callback=lambda it, x, info: calls.append(it) or it >= 24)
     assert r.stop_reason == "callback" and calls == [8, 16, 24] and r.iterations == 24
 
 
 def test_zero_data_and_x0():
     A, y, lam = _problem(16)
-    r = solve_adaptive(A, np.zeros_like(y), lam=lam)
+    r = sqrt_lasso(A, np.zeros_like(y), lam=lam)
     assert r.stop_reason == "tol" and not np.any(r.x) and r.certificate["gap"] == 0
     # warm start at the minimiser of a problem whose residual there is nonzero
     rng = np.random.default_rng(3)
     A2 = Matrix(rng.standard_normal((20, 50)) + 1j * rng.standard_normal((20, 50)))
     y2 = rng.standard_normal(20) + 1j * rng.standard_normal(20)
     lam2 = 0.5 * float(np.max(np.abs(A2.adjoint(y2))) / np.linalg.norm(y2))
-    ref = solve_adaptive(A2, y2, lam=lam2, tol=1e-12)
+    ref = sqrt_lasso(A2, y2, lam=lam2, tol=1e-12)
     assert ref.certificate["residual"] > 1e-3 * np.linalg.norm(y2)
-    r = solve_adaptive(A2, y2, lam=lam2, x0=ref.x, tol=1e-6)
+    r = sqrt_lasso(A2, y2, lam=lam2, x0=ref.x, tol=1e-6)
     # warm start at the minimiser (dual from its residual direction) is certified at once
     assert r.stop_reason == "tol" and r.iterations == 0
     assert r.certificate["relative_gap"] <= 1e-6 and np.array_equal(r.x, ref.x)
     # y is not modified
     y0 = y.copy()
-    solve_adaptive(A, y, lam=lam, max_iterations=5)
+    sqrt_lasso(A, y, lam=lam, max_iterations=5)
     assert np.array_equal(y, y0)
 
 
 def test_firenet_dispatch():
     A, y, lam = _problem(16)
     r1 = firenet(A, y, lam=lam, schedule="adaptive", tol=1e-7, max_iterations=3000)
-    r2 = solve_adaptive(A, y, lam=lam, tol=1e-7, max_iterations=3000)
+    r2 = sqrt_lasso(A, y, lam=lam, tol=1e-7, max_iterations=3000)
     assert np.array_equal(r1.x, r2.x) and r1.stop_reason == r2.stop_reason == "tol"
 
 
@@ -332,11 +331,11 @@ def test_firenet_dispatch():
 def test_validation(kwargs, exc):
     A, y, _ = _problem(16)
     with pytest.raises(exc):
-        solve_adaptive(A, y, **kwargs)
+        sqrt_lasso(A, y, **kwargs)
     with pytest.raises(ValueError):
-        solve_adaptive(A, y[:-1], lam=1e-3)
+        sqrt_lasso(A, y[:-1], lam=1e-3)
     with pytest.raises(TypeError):
-        solve_adaptive(np.eye(3), np.ones(3), lam=1e-3)
+        sqrt_lasso(np.eye(3), np.ones(3), lam=1e-3)
 
 
 # -- real data: restarted reflected Halpern PDHG -------------------------------------------------
@@ -405,7 +404,7 @@ def test_real_data_halpern_beats_pdhg_iteration(lamfrac):
 
     M, y, lam = _gauss(lamfrac)
     A = Matrix(M)
-    r = solve_adaptive(A, y, lam=lam, tol=1e-8)
+    r = sqrt_lasso(A, y, lam=lam, tol=1e-8)
     assert r.stop_reason == "tol" and r.x.dtype == np.float64
     assert r.history and {h["candidate"] for h in r.history} == {"halpern"}
     xc = _cvxpy(M, y, lam)
@@ -423,24 +422,24 @@ def test_real_data_halpern_beats_pdhg_iteration(lamfrac):
 def test_real_data_halpern_warm_start_single_precision_and_counts():
     M, y, lam = _gauss(0.5)
     A = Matrix(M)
-    ref = solve_adaptive(A, y, lam=lam, tol=1e-12)
+    ref = sqrt_lasso(A, y, lam=lam, tol=1e-12)
     assert ref.stop_reason in ("tol", "stalled") and ref.certificate["relative_gap"] <= 1e-11
     assert ref.certificate["residual"] > 1e-3 * np.linalg.norm(y)
-    r = solve_adaptive(A, y, lam=lam, x0=ref.x, tol=1e-6)
+    r = sqrt_lasso(A, y, lam=lam, x0=ref.x, tol=1e-6)
     assert r.stop_reason == "tol" and r.iterations == 0 and np.array_equal(r.x, ref.x)
     # warm start near the minimiser runs the Halpern loop from x0 and beats a cold start
     x0 = ref.x + 1e-3 * np.linalg.norm(ref.x) / math.sqrt(ref.x.size) * np.sin(np.arange(200))
-    cold = solve_adaptive(A, y, lam=lam, tol=1e-9)
-    warm = solve_adaptive(A, y, lam=lam, x0=x0, tol=1e-9)
+    cold = sqrt_lasso(A, y, lam=lam, tol=1e-9)
+    warm = sqrt_lasso(A, y, lam=lam, x0=x0, tol=1e-9)
     assert warm.stop_reason == cold.stop_reason == "tol" and warm.iterations > 0
     assert {h["candidate"] for h in warm.history} == {"halpern"}
     assert warm.operator_applications < cold.operator_applications
     assert _rel(warm.x, ref.x) <= 1e-4
     # cold start: one A and one A^H per iteration, plus the final certificate (1 A, 2 A^H)
-    r = solve_adaptive(A, y, lam=lam, max_iterations=10)
+    r = sqrt_lasso(A, y, lam=lam, max_iterations=10)
     assert (r.stop_reason, r.iterations, r.operator_applications) == ("max_iterations", 10, 23)
     # float32 data stays float32 and reaches its default tol (1e-5)
-    r32 = solve_adaptive(Matrix(M.astype(np.float32)), y.astype(np.float32), lam=lam)
+    r32 = sqrt_lasso(Matrix(M.astype(np.float32)), y.astype(np.float32), lam=lam)
     assert r32.x.dtype == np.float32 and r32.stop_reason == "tol"
     assert _rel(r32.x, ref.x) <= 1e-3
 
@@ -472,7 +471,7 @@ def test_512_fourier_reaches_1e6_of_a_plain_pdhg_reference(noise, ratio, iterati
     )  # fmt: skip
     assert ref.certificate["relative_gap"] <= 1e-11
     assert _rel(snaps[iterations - 500], snaps[iterations]) <= 1e-10
-    r = solve_adaptive(A, y, lam=lam, tol=1e-9)
+    r = sqrt_lasso(A, y, lam=lam, tol=1e-9)
     assert r.stop_reason == "tol"
     assert _rel(r.x, ref.x) <= 1e-6
     F, Fref = _F(A, r.x, y, lam), _F(A, ref.x, y, lam)
@@ -498,7 +497,7 @@ def test_512_walsh_reaches_certified_1e5_and_its_bounds_hold():
             if info["relative_gap"] <= mark and mark not in snaps:
                 snaps[mark] = (x.copy(), info["gap"])
 
-    r = solve_adaptive(A, y, lam=lam, tol=1e-5, callback=cb)
+    r = sqrt_lasso(A, y, lam=lam, tol=1e-5, callback=cb)
     assert r.stop_reason == "tol" and r.certificate["relative_gap"] <= 1e-5
     assert r.operator_applications <= 11000
     F = _F(A, r.x, y, lam)
@@ -518,7 +517,7 @@ def test_real_data_primal_weight_guard():
     default) keeps tau/sigma >= 0.1 and gets there in 10656."""
 
     A, y, lam = _problem(64, "walsh", 1e-3, 1e-2)
-    r = solve_adaptive(A, y, lam=lam, tol=1e-8, max_iterations=20000)
+    r = sqrt_lasso(A, y, lam=lam, tol=1e-8, max_iterations=20000)
     assert r.stop_reason == "tol" and r.certificate["relative_gap"] <= 1e-8
     assert min(h["step_ratio"] for h in r.history) >= 0.1
     r2 = variant(A, y, lam=lam, tol=1e-8, max_iterations=20000, pw_min_length=1)
@@ -550,7 +549,7 @@ def test_plateau_is_not_a_stall():
         if old.check(it) == "stalled":
             break
     assert old.check(it) == "stalled" and info["relative_gap"] > 1e-5
-    r = solve_adaptive(Matrix(M), y, lam=1e-7 * lam, tol=1e-14, max_iterations=40000)
+    r = sqrt_lasso(Matrix(M), y, lam=1e-7 * lam, tol=1e-14, max_iterations=40000)
     assert r.stop_reason == "stalled" and 1e-9 < r.certificate["relative_gap"] < 1e-6
     # The rule itself: a gap flat for 5000 iterations is a stall below the bound only.
     for gap, stalled in ((1e-4, False), (1e-9, True)):
@@ -568,7 +567,7 @@ def test_walsh_three_times_fewer_applications_than_best_fixed_ratio_pdhg():
     applications the adaptive solver needs (README: none of 17 ratios 1..1e8 within 80000,
     ours 6816)."""
     A, y, lam = _problem(64, "walsh", 0.0, 1e-2)
-    ref = solve_adaptive(A, y, lam=lam, tol=1e-12, max_iterations=60000)
+    ref = sqrt_lasso(A, y, lam=lam, tol=1e-12, max_iterations=60000)
     assert ref.certificate["relative_gap"] <= 1e-10
     Fmin = ref.certificate["objective"] - ref.certificate["gap"]
 
@@ -576,7 +575,7 @@ def test_walsh_three_times_fewer_applications_than_best_fixed_ratio_pdhg():
         return _F(A, x, y, lam) - Fmin <= 1e-8 * Fmin
 
     cb, hit = _first_hit(reached)
-    solve_adaptive(A, y, lam=lam, tol=1e-14, max_iterations=20000, callback=cb)
+    sqrt_lasso(A, y, lam=lam, tol=1e-14, max_iterations=20000, callback=cb)
     assert hit
     ours = hit[0]
     for k in range(4, 13):

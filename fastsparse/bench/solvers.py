@@ -14,11 +14,10 @@ machine hits both alike; ``ratio`` is the median of the per-repeat ratios.
 The time-to-accuracy table (adaptive solver, FIRENET, plain PDHG) is a study:
 ``python asv_benchmarks/studies/adaptive_accuracy.py``.
 
-This module times the solvers' engine itself (``_Engine`` and the operators' unchecked
+This module times the solvers' engine itself (``Engine`` and the operators' unchecked
 ``_forward``/``_adjoint``, private): the iteration cost without the solvers' setup and
 validation is what the target is about. It is the one place in ``fastsparse.bench`` that
-uses private names, and it changes with the engine (``fastsparse.solvers._common._Engine``,
-to become ``fastsparse.solvers._engine.Engine`` with the same constructor).
+uses private names, and it changes with the engine (``fastsparse.solvers._engine.Engine``).
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ __all__ = ["rows"]
 def _setup(n: int, kind: str = "fourier", dtype=np.complex128):
     from ..operators import Haar, SubsampledFourier, SubsampledWalsh
     from ..sampling import das
-    from ..solvers._common import _Engine  # private on purpose: see the module docstring
+    from ..solvers._engine import Engine  # private on purpose: see the module docstring
 
     mask = das((n, n), 0.25, kind=kind, seed=0)
     U = SubsampledFourier(mask) if kind == "fourier" else SubsampledWalsh(mask)
@@ -43,7 +42,7 @@ def _setup(n: int, kind: str = "fourier", dtype=np.complex128):
     rng = np.random.default_rng(0)
     y = (rng.standard_normal(A.out_shape) + 1j * rng.standard_normal(A.out_shape)).astype(dtype)
     w = rng.uniform(0.5, 2.0, (n, n))
-    eng = _Engine(A, y, w, np.dtype(dtype))
+    eng = Engine(A, y, w, np.dtype(dtype))
     eng.x[...] = rng.standard_normal((n, n))
     return A, eng
 

@@ -1,12 +1,13 @@
 """Parameter-free restarted primal-dual solver for the weighted square-root LASSO.
 
-``solve_adaptive`` minimises ``F(x) = lam ||x||_{1,w} + ||A x - y||_2`` (SPEC P3) with
-Chambolle-Pock (PDHG) iterations, restarted by a certified duality gap and with the step
-ratio chosen automatically. It is what ``firenet(..., schedule="adaptive")``,
-``FIRENET(..., schedule="adaptive")`` and ``reconstruct`` run.
+``sqrt_lasso`` minimises ``F(x) = lam ||x||_{1,w} + ||A x - y||_2`` with Chambolle-Pock
+(PDHG) iterations, restarted by a certified duality gap and with the step ratio chosen
+automatically. It is ``reconstruct``'s default method (``method="adaptive"``), and what
+``FIRENET(..., schedule="adaptive")`` runs. ``variant`` exposes the method's choices to the
+studies in ``asv_benchmarks/studies``.
 
-Method (measured against PDLP-style and grid-of-sharpness restarts; see the README section
-"Adaptive solver"):
+Method (measured against PDLP-style and grid-of-sharpness restarts; see the user guide,
+"The adaptive solver", and ``asv_benchmarks/studies/MEASUREMENTS.md``):
 
 * Iteration: ``x+ = S_{tau lam w}(x - tau A^H v)``, ``v+ = P_B(v + sigma(A(2x+ - x) - y))``
   with ``tau = eta/omega``, ``sigma = eta*omega``, ``eta = (1 - 1e-4)/||A||``; one ``A``
@@ -49,13 +50,13 @@ steps, primal weight, certificate, checks and stopping rules:
 * The primal weight is not updated after restarts shorter than 8 iterations (see
   ``_PW_MIN_LENGTH``).
 
-Measured (README "Adaptive solver"): on real problems, which are polyhedral (l1 of real
-numbers) and often degenerate (non-unique minimisers), it needs fewer applications than the
-restarted PDHG iteration (64x64 Walsh + Haar to objective gap 1e-8: 1.5-1.8x, more where
-that iteration did not converge; real Gaussian matrices: 1.4-3.7x); on complex Fourier +
-Haar problems it needs 1.17-1.40x more, and in single precision its certified gap stalls
-3-8x above the PDHG iteration's rounding floor, so complex and single-precision data keep the
-iteration above.
+Measured (``asv_benchmarks/studies/MEASUREMENTS.md``): on real problems, which are
+polyhedral (l1 of real numbers) and often degenerate (non-unique minimisers), it needs fewer
+applications than the restarted PDHG iteration (64x64 Walsh + Haar to objective gap 1e-8:
+1.5-1.8x, more where that iteration did not converge; real Gaussian matrices: 1.4-3.7x); on
+complex Fourier + Haar problems it needs 1.17-1.40x more, and in single precision its
+certified gap stalls 3-8x above the PDHG iteration's rounding floor, so complex and
+single-precision data keep the iteration above.
 """
 
 from __future__ import annotations
@@ -309,7 +310,7 @@ def sqrt_lasso(
         ``"max_iterations"``, ``"callback"`` or ``"stalled"``: the certified gap gained less
         than 1% over as many iterations as it took to reach it (at least 1000), i.e. it
         hit its rounding floor before ``tol`` (single precision: about ``1e-8 / (lam /
-        lam_max)`` relative on the README's problems; the final certificate, recomputed
+        lam_max)`` relative on the studies' problems; the final certificate, recomputed
         at the returned point, may then be up to about twice the running one). Only once
         the relative gap is below ``10 eps ||A|| / (lam min_i w_i)`` (``eps`` of the
         working precision; the floor measures 0.06-0.75x ``eps ||A|| / lam``): a plateau

@@ -1,4 +1,5 @@
-"""Weighted LASSO (SPEC P2, paper convention ``lam ||x||_{1,w} + ||A x - y||_2^2``, no 1/2).
+"""Weighted LASSO ``lam ||x||_{1,w} + ||A x - y||_2^2`` (no 1/2: problem P2 of Colbrook,
+Antun and Hansen, PNAS 2022).
 
 Restarted FISTA (adaptive restart of O'Donoghue and Candes) with a duality-gap certificate.
 """
@@ -41,7 +42,8 @@ def lasso(
 ) -> Result:
     r"""Weighted LASSO ``min_x lam ||x||_{1,w} + ||A x - y||_2^2`` by restarted FISTA.
 
-    The paper's convention (SPEC P2): the data term has **no** factor 1/2, so a solver of
+    The paper's convention (PNAS 2022, problem P2): the data term has **no** factor 1/2, so a
+    solver of
     ``1/2 ||A x - y||^2 + mu ||x||_1`` gives the same minimiser for ``mu = lam / 2``.
     The smooth part has gradient ``2 A^H (A x - y)`` and Lipschitz constant ``2 ||A||^2``;
     the default step is ``1 / (2 L_A^2)``.

@@ -1,7 +1,7 @@
 """WARPd: restarted, warm-started primal-dual iterations for QCBP and TV/analysis problems.
 
 Solves ``min ||B x||_{1,w}`` (or ``||x||_{1,w}`` when ``B`` is None) subject to
-``||A x - y||_2 <= eps`` with linear convergence under approximate sharpness (SPEC section 5).
+``||A x - y||_2 <= eps`` with linear convergence under approximate sharpness (Colbrook, SIIMS 2022).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from ._result import Result
 
 __all__ = ["warpd"]
 
-_REWEIGHT_FLOOR = 1e-4  # SPEC section 5: w_i = 1 / max(|c_i|, 1e-4)
-# Default C1 * C2. The SPEC example's C1 C2 = 1 (k = 6 for QCBP) stalls short of high
+_REWEIGHT_FLOOR = 1e-4  # WARPd reweighting: w_i = 1 / max(|c_i|, 1e-4)
+# Default C1 * C2. The WARPd paper's example C1 C2 = 1 (k = 6 for QCBP) stalls short of high
 # accuracy on small random problems and C1 C2 = 3 (k = 17) at relative error 1e-4 on the
 # 128x128 phantom (Fourier + Haar, 2% noise); C1 C2 = 10 (k = 55) reached 1e-7 on both.
 _C1C2 = 10.0
@@ -52,7 +52,7 @@ def _magnitudes(c: np.ndarray, ngroup: int) -> np.ndarray:
 
 
 def _reweight(c: np.ndarray, ngroup: int, labels: np.ndarray, w: np.ndarray, initial: bool):
-    """SPEC reweighting: w_p = s_b / max(|c_p|, 1e-4), s_b = mean (initial: max) over band b."""
+    """WARPd reweighting: w_p = s_b / max(|c_p|, 1e-4), s_b = mean (initial: max) over band b."""
     mag = np.maximum(_magnitudes(c, ngroup), _REWEIGHT_FLOOR).astype(np.float64)
     flat = w.reshape(-1)
     nb = int(labels.max()) + 1
@@ -119,16 +119,16 @@ def warpd(
     r"""WARPd: ``min ||B x||_{1,w}`` (or ``||x||_{1,w}``) subject to ``||A x - y||_2 <= eps``.
 
     With ``lam`` instead of ``eps``: WARPdSR, the square-root LASSO
-    ``min lam ||B x||_{1,w} + ||A x - y||_2`` (noise-blind; SPEC section 5).
+    ``min lam ||B x||_{1,w} + ||A x - y||_2`` (noise-blind; Colbrook, SIIMS 2022).
 
     Restarted Chambolle-Pock iterations whose step sizes follow a geometrically shrinking
-    error bound ``omega_j = nu (delta + omega_{j-1})``, ``omega_0 = C2 ||y||`` (SPEC
-    section 5). Each run of ``k`` inner iterations starts from the previous run's output,
+    error bound ``omega_j = nu (delta + omega_{j-1})``, ``omega_0 = C2 ||y||`` (Colbrook,
+    SIIMS 2022). Each run of ``k`` inner iterations starts from the previous run's output,
     primal *and* dual (warm start, no dual reset), and returns its ergodic primal mean.
     Under approximate sharpness with constants ``(C1, C2)`` the error decays like
     ``delta + exp(-n)`` after ``n`` restarts.
 
-    With ``B=None`` (QCBP, SPEC P1) the weighted l1 norm is handled by its prox (soft
+    With ``B=None`` (QCBP, problem P1) the weighted l1 norm is handled by its prox (soft
     thresholding, ``J = ||.||_{1,w}``, ``q = 0``): no extra operator and no extra dual
     variable. With an operator ``B`` (``J = 0``) the dual variable of ``||B x||_{1,w}`` is
     clipped entrywise to ``|u_p| <= w_p``, or, when ``isotropic``, per point in groups
@@ -144,7 +144,7 @@ def warpd(
         Noise level ``>= 0``: the constraint ``||A x - y||_2 <= eps``. Give ``eps`` or
         ``lam``, not both.
     lam : float
-        Square-root LASSO weight ``> 0`` (WARPdSR; SPEC's default is ``1 / C2``).
+        Square-root LASSO weight ``> 0`` (WARPdSR; the paper's default is ``1 / C2``).
     B : LinearOperator, optional
         Analysis operator with ``B.in_shape == A.in_shape`` (``Gradient(shape)`` for total
         variation, ``Haar(shape)`` for wavelet analysis). None: ``B`` is the identity.
@@ -156,7 +156,7 @@ def warpd(
         After each run set ``w_p = s_b / max(|c_p|, 1e-4)`` from the coefficients ``c``
         (``x`` or ``B x``), ``s_b`` = mean of ``max(|c|, 1e-4)`` over the subband ``b`` of
         ``p``. Without ``weights``, the initial weights use ``c = A^H y`` (or ``B A^H y``)
-        with the subband maximum in place of the mean (SPEC section 5).
+        with the subband maximum in place of the mean (Colbrook, SIIMS 2022).
     subbands : array_like of int, optional
         Subband label (``>= 0``) per weight for ``reweight``, e.g. ``haar_levels(shape)``
         for Haar coefficients. Default: one band.
@@ -165,7 +165,7 @@ def warpd(
         ``B`` is a ``Gradient`` (isotropic TV), else False.
     C1, C2 : float, optional
         Approximate sharpness constants. Default ``C2 = sqrt(50 ln N)``
-        (``N = prod(A.in_shape)``, the SPEC example) and ``C1 = 10 / C2``: the SPEC
+        (``N = prod(A.in_shape)``, the paper's example) and ``C1 = 10 / C2``: the paper's
         example's ``C1 C2 = 1``, and ``C1 C2 = 3``, stalled short of high accuracy on test
         problems (random matrices; the phantom with Fourier + Haar).
         The rate holds only when the problem is sharp with these constants; if the
@@ -182,7 +182,7 @@ def warpd(
         Inner iterations per run. Default ``ceil(2 C1 (L_A C2 + L_B sqrt(q)) / (tau nu))``,
         ``q`` = number of (groups of) entries of ``B x`` (0 without ``B``); the same rule
         for WARPdSR. With ``B`` the theory's ``k`` grows like ``sqrt(q)`` (1727 for TV at
-        256x256); the SPEC's TV example uses ``k = 50``.
+        256x256); the paper's TV example uses ``k = 50``.
     restarts : int
         Number of runs ``>= 1``.
     L_A, L_B : float, optional
@@ -384,7 +384,7 @@ def warpd(
     entry: dict[str, Any] = {}
     for run in range(restarts):
         scale = delta + omega
-        if sr:  # WARPdSR (SPEC section 5)
+        if sr:  # WARPdSR (Colbrook, SIIMS 2022)
             tau1 = tau * C1 * scale / (L_A + sq / C2)
             tau2 = tau / (L_A * C1 * scale)
             tau3 = tau * math.sqrt(q) / (C2 * L_B * C1 * scale) if q else 0.0

@@ -1,4 +1,7 @@
-"""Worst-case perturbations (SPEC section 6): momentum ascent with exact gradients from VJPs."""
+"""Worst-case perturbations: momentum ascent with exact gradients from VJPs.
+
+The search of Colbrook, Antun and Hansen (PNAS 2022, SI).
+"""
 
 from __future__ import annotations
 
@@ -133,11 +136,12 @@ def worst_case_perturbation(
 ) -> AttackResult:
     """Search a perturbation ``r`` of the image ``x`` that maximises the reconstruction change.
 
-    Maximises ``Q(r) = 1/2 ||f(A(x + r)) - f(A x)||^2 - lam/2 ||r||^2`` (SPEC section 6)
-    by Nesterov momentum on ``L = -Q`` (``a <- momentum a + grad L; r <- r - lr (grad L +
-    momentum a)``), stopping after ``steps`` steps or once ``||r|| >= max_norm``; a step that
-    crosses the sphere is scaled back onto it, so ``||r|| <= max_norm``. Exact gradients:
-    ``grad Q = A^H vjp(y_r, f(y_r) - f(y_0)) - lam r`` with ``y_r = A(x + r)``.
+    Maximises ``Q(r) = 1/2 ||f(A(x + r)) - f(A x)||^2 - lam/2 ||r||^2`` (Colbrook, Antun and
+    Hansen, PNAS 2022, SI) by Nesterov momentum on ``L = -Q`` (``a <- momentum a + grad L; r
+    <- r - lr (grad L + momentum a)``), stopping after ``steps`` steps or once ``||r|| >=
+    max_norm``; a step that crosses the sphere is scaled back onto it, so ``||r|| <=
+    max_norm``. Exact gradients: ``grad Q = A^H vjp(y_r, f(y_r) - f(y_0)) - lam r`` with
+    ``y_r = A(x + r)``.
 
     Parameters
     ----------

@@ -33,7 +33,8 @@ def _setup(n, fraction, mask, seed, lam, restarts, inner):
     A = F @ H.H
     x = phantom(n)
     y = F.forward(x.astype(np.complex128))
-    step = 1.0 / max(1.0, float(A.norm()))  # tau = sigma = 1 (SPEC) unless ||A|| rounds above 1
+    # tau = sigma = 1 (the paper's) unless ||A|| rounds above 1
+    step = 1.0 / max(1.0, float(A.norm()))
     net_args = dict(lam=lam, restarts=restarts, inner=inner, delta=1e-9, tau=step, sigma=step)
     return A, H, x, y, FIRENET, net_args
 
