@@ -10,7 +10,7 @@ import threading
 import numpy as np
 
 from . import _fftw
-from ._threads import get_num_threads
+from ._threads import SAMPLES_MIN, chunks, get_num_threads
 from ._validation import (
     all_finite,
     as_array,
@@ -23,6 +23,9 @@ from ._validation import (
     result_dtype,
 )
 from .kernels import fourier as _kfourier
+from .kernels import gradient as _kgradient
+from .kernels import walsh as _kwalsh
+from .transforms import _BLOCK_BYTES, _fwht_into, _haar_into, _ihaar_into
 
 __all__ = [
     "LinearOperator",
@@ -430,7 +433,6 @@ class SubsampledFourier(_Pooled, LinearOperator):
         # fftshift folded into the gather: centred row i holds unshifted row (i - n1//2) % n1
         self._idx = _flat_index((rows - n1 // 2) % n1, (cols - n2 // 2) % n2, n2)
         self._idx.flags.writeable = False
-        self._parallel_gather = self._idx.size >= _kfourier._PAR_MIN
         s = 1.0 / np.sqrt(float(n1) * float(n2))
         self._scale = {np.dtype(c): _precision_scalar(s, c) for c in (np.complex64, np.complex128)}
         self._pool = _Pool()
@@ -441,10 +443,8 @@ class SubsampledFourier(_Pooled, LinearOperator):
         return self._pool.created
 
     def _key(self, cdt: np.dtype) -> tuple:
-        if self.threads is None or self._parallel_gather:
-            k = get_num_threads()  # also applies the setting to the Numba kernels
-            if self.threads is None:
-                return (cdt.char, k)
+        if self.threads is None:
+            return (cdt.char, get_num_threads())
         return (cdt.char, self.threads)
 
     def _make_plans(self, key):
@@ -459,7 +459,8 @@ class SubsampledFourier(_Pooled, LinearOperator):
                 plans.forward_from(x)  # FFTW straight from x when aligned
             else:
                 plans.forward_cast(x)
-            ok = _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok = _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out, nchunks)
         finally:
             self._pool.give(key, plans)
         return ok or all_finite(x)
@@ -469,7 +470,8 @@ class SubsampledFourier(_Pooled, LinearOperator):
         key = self._key(cdt)
         plans = self._pool.take(key, self._make_plans(key))
         try:
-            ok = _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok = _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat, nchunks)
             plans.inverse_into(out)
         finally:
             self._pool.give(key, plans)
@@ -511,16 +513,12 @@ class Gradient(LinearOperator):
         self.dtype = np.dtype(np.float64)
 
     def _forward(self, x, out):
-        from .kernels.gradient import grad2
-
-        get_num_threads()
-        grad2(x, out)
+        get_num_threads()  # applies the setting to the Numba kernels
+        _kgradient.grad2(x, out)
 
     def _adjoint(self, y, out):
-        from .kernels.gradient import grad2_adjoint
-
         get_num_threads()
-        grad2_adjoint(y, out)
+        _kgradient.grad2_adjoint(y, out)
 
     def norm(self, **kwargs) -> float:
         """Exact spectral norm: the largest singular value of the periodic differences."""
@@ -619,24 +617,24 @@ class SubsampledWalsh(_Pooled, LinearOperator):
         return lambda: np.zeros(self.in_shape, dtype)
 
     def _forward(self, x, out):
-        from .transforms import _fwht_into
-
         key = ("f", x.dtype.char)
         buf = self._pool.take(key, self._new_buffer(x.dtype))
         try:
             ok = _fwht_into(x, buf, (0, 1), "natural")  # checks x while reading it
-            _kfourier.gather(buf.reshape(-1), self._idx, _precision_scalar(1.0, x.dtype), out)
+            one = _precision_scalar(1.0, x.dtype)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            _kfourier.gather(buf.reshape(-1), self._idx, one, out, nchunks)
         finally:
             self._pool.give(key, buf)
         return ok
 
     def _adjoint(self, y, out):
-        from .transforms import _fwht_into
-
         key = ("z", y.dtype.char)
         buf = self._pool.take(key, self._new_buffer(y.dtype))
         try:
-            ok = _kfourier.scatter(y, self._idx, _precision_scalar(1.0, y.dtype), buf.reshape(-1))
+            one = _precision_scalar(1.0, y.dtype)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok = _kfourier.scatter(y, self._idx, one, buf.reshape(-1), nchunks)
             # reads buf once and works in out, so buf keeps its zeros for the next call
             _fwht_into(buf, out, (0, 1), "natural")
         finally:
@@ -723,13 +721,9 @@ class Haar(LinearOperator):
         self.dtype = np.dtype(np.float64)
 
     def _forward(self, x, out):
-        from .transforms import _haar_into
-
         return _haar_into(x, self.levels, out)  # checks x while reading it
 
     def _adjoint(self, y, out):
-        from .transforms import _ihaar_into
-
         return _ihaar_into(y, self.levels, out)
 
     def norm(self, **kwargs) -> float:
@@ -822,8 +816,6 @@ class _WalshHaar(_Composition):
     def _column_tasks(self, e: int, itemsize: int, nthreads: int) -> tuple:
         """Column blocks of at most ``block`` reals with equal segments, per element
         layout, and the task range of each of ``nthreads`` chunks of about equal width."""
-        from .transforms import _BLOCK_BYTES
-
         key = (e, itemsize, nthreads)
         tasks = self._tasks.get(key)
         if tasks is None:
@@ -854,8 +846,6 @@ class _WalshHaar(_Composition):
     def _blockwise(self, src, dst) -> bool:
         """``dst`` = blockwise natural-order WHT of ``src`` (2-D, same dtype; ``src`` is
         only read). Returns whether ``src`` was finite."""
-        from .kernels import walsh as _kwalsh
-
         rdt = real_dtype(src.dtype)
         e = 2 if src.dtype.kind == "c" else 1
         nthreads = get_num_threads()
@@ -866,27 +856,25 @@ class _WalshHaar(_Composition):
         return nbad == 0
 
     def _forward(self, x, out):
-        from .kernels import walsh as _kwalsh
-
         key = ("f", x.dtype.char)
         buf = self._pool.take(key, lambda: np.empty(self.in_shape, x.dtype))
         try:
             ok = self._blockwise(x, buf)
             w = self._weight[real_dtype(x.dtype)]
-            _kwalsh.gather_weighted(buf.reshape(-1), self._idx, w, out)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            _kwalsh.gather_weighted(buf.reshape(-1), self._idx, w, out, nchunks)
         finally:
             self._pool.give(key, buf)
         return ok
 
     def _adjoint(self, y, out):
-        from .kernels import walsh as _kwalsh
-
         key = ("z", y.dtype.char)
         # zeros: the buffer must stay zero outside the samples
         buf = self._pool.take(key, lambda: np.zeros(self.in_shape, y.dtype))
         try:
             w = self._weight[real_dtype(y.dtype)]
-            ok = _kwalsh.scatter_weighted(y, self._idx, w, buf.reshape(-1))
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok = _kwalsh.scatter_weighted(y, self._idx, w, buf.reshape(-1), nchunks)
             # the WHT is symmetric; reads buf once, so it keeps its zeros
             self._blockwise(buf, out)
         finally:

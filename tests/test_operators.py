@@ -574,12 +574,11 @@ def test_walsh_haar_512_equals_composition_and_threads_agree(dtype, rng):
 
 
 def test_walsh_haar_many_samples_use_the_parallel_sample_kernels(rng):
-    from fastsparse.kernels.walsh import _PAR_MIN
-
+    from fastsparse._threads import SAMPLES_MIN
     from fastsparse.transforms import fwht, haar, ihaar
 
-    mask = np.ones((1024, 256), bool)  # 262144 samples > _PAR_MIN
-    assert mask.sum() > _PAR_MIN
+    mask = np.ones((1024, 256), bool)  # 262144 samples > SAMPLES_MIN
+    assert mask.sum() > SAMPLES_MIN
     A = SubsampledWalsh(mask) @ Haar((1024, 256), 7).H
     c = random_array(mask.shape, np.float64, rng)
     np.testing.assert_allclose(A.forward(c), fwht(ihaar(c, levels=7)).ravel(), rtol=0, atol=1e-13)
@@ -620,27 +619,29 @@ def test_compositions_pickle(rng):
 
 
 def test_weighted_gather_scatter_kernels_parallel_path(rng):
-    """The Walsh + Haar sample kernels switch to a parallel loop for many samples."""
+    """The Walsh + Haar sample kernels run a parallel loop when given chunks."""
     from fastsparse.kernels import walsh as k
 
-    n = k._PAR_MIN + 5
+    from fastsparse._threads import SAMPLES_MIN
+
+    n = SAMPLES_MIN + 5
     buf = random_array((2 * n,), np.complex128, rng)
     idx = rng.permutation(2 * n)[:n].astype(np.int64)
     w = rng.random(n)
-    for m in (10, n):  # serial and parallel loops
+    for m, nchunks in ((10, 1), (n, 2)):  # serial and parallel loops
         out = np.empty(m, np.complex128)
-        assert k.gather_weighted(buf, idx[:m], w[:m], out) is True
+        assert k.gather_weighted(buf, idx[:m], w[:m], out, nchunks) is True
         np.testing.assert_array_equal(out, w[:m] * buf[idx[:m]])
         z = np.zeros(2 * n, np.complex128)
-        assert k.scatter_weighted(out, idx[:m], w[:m], z) is True
+        assert k.scatter_weighted(out, idx[:m], w[:m], z, nchunks) is True
         ref = np.zeros(2 * n, np.complex128)
         ref[idx[:m]] = w[:m] * out
         np.testing.assert_array_equal(z, ref)
         b = buf.copy()
         b[idx[m // 2]] = np.nan
-        assert k.gather_weighted(b, idx[:m], w[:m], out) is False
+        assert k.gather_weighted(b, idx[:m], w[:m], out, nchunks) is False
         out[m - 1] = np.inf
-        assert k.scatter_weighted(out, idx[:m], w[:m], z) is False
+        assert k.scatter_weighted(out, idx[:m], w[:m], z, nchunks) is False
 
 
 # ----------------------------------------------------------------------------------- Haar
@@ -864,32 +865,34 @@ def test_mask_is_copied(rng):
 
 
 def test_fourier_gather_scatter_kernels_parallel_path(rng):
-    """The kernels switch to a parallel loop for many samples; both loops agree."""
+    """The kernels run a parallel loop when given chunks; both loops agree."""
     from fastsparse.kernels import fourier as k
 
-    n = k._PAR_MIN + 5
+    from fastsparse._threads import SAMPLES_MIN
+
+    n = SAMPLES_MIN + 5
     buf = random_array((2 * n,), np.complex128, rng)
     idx = rng.permutation(2 * n)[:n].astype(np.intp)
-    out = np.empty(n, np.complex128)
-    assert k.gather(buf, idx, np.float64(0.5), out) is True
-    np.testing.assert_array_equal(out, 0.5 * buf[idx])
-    z = np.zeros(2 * n, np.complex128)
-    assert k.scatter(out, idx, np.float64(2.0), z) is True
-    ref = np.zeros(2 * n, np.complex128)
-    ref[idx] = 2.0 * out
-    np.testing.assert_array_equal(z, ref)
-    for small in (False, True):  # parallel and serial loops report NaN/inf they write
-        m = 10 if small else n
+    for nchunks in (1, 2):
+        out = np.empty(n, np.complex128)
+        assert k.gather(buf, idx, np.float64(0.5), out, nchunks) is True
+        np.testing.assert_array_equal(out, 0.5 * buf[idx])
+        z = np.zeros(2 * n, np.complex128)
+        assert k.scatter(out, idx, np.float64(2.0), z, nchunks) is True
+        ref = np.zeros(2 * n, np.complex128)
+        ref[idx] = 2.0 * out
+        np.testing.assert_array_equal(z, ref)
+    for m, nchunks in ((n, 2), (10, 1)):  # parallel and serial loops report NaN/inf
         for val in (np.nan, np.inf, 1j * np.inf):
             b = buf.copy()
             b[idx[m // 2]] = val
-            assert k.gather(b, idx[:m], np.float64(1.0), out[:m]) is False
+            assert k.gather(b, idx[:m], np.float64(1.0), out[:m], nchunks) is False
             o = out[:m].copy()
             o[m - 1] = val
-            assert k.scatter(o, idx[:m], np.float64(1.0), z) is False
+            assert k.scatter(o, idx[:m], np.float64(1.0), z, nchunks) is False
         b = buf.copy()
         b[np.setdiff1d(np.arange(2 * n), idx[:m])[0]] = np.nan  # not gathered: not seen
-        assert k.gather(b, idx[:m], np.float64(1.0), out[:m]) is True
+        assert k.gather(b, idx[:m], np.float64(1.0), out[:m], nchunks) is True
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.float64])
