@@ -19,6 +19,7 @@ from ._validation import (
     complex_dtype,
     is_power_of_two,
     out_array,
+    overflow_error,
     real_dtype,
     result_dtype,
 )
@@ -55,10 +56,16 @@ class LinearOperator:
     is_complex: bool = False
     isometry: bool = False
     coisometry: bool = False
-    # True where ``_forward`` / ``_adjoint`` detect NaN or inf in their input while they
-    # read it (returning False then): ``forward`` / ``adjoint`` skip their own scan.
+    # ``_forward`` / ``_adjoint`` return False when they saw NaN or inf (in the input,
+    # an intermediate or the output) and True or None otherwise. ``*_checks``: they see
+    # every NaN or inf of their input while reading it, so ``forward`` / ``adjoint`` skip
+    # their own input scan. ``*_checks_out``: they see every NaN or inf they write to
+    # ``out`` (the sample gathers), so ``forward`` / ``adjoint`` skip the output scan
+    # that tells a finite input whose result overflowed.
     _forward_checks: bool = False
     _adjoint_checks: bool = False
+    _forward_checks_out: bool = False
+    _adjoint_checks_out: bool = False
 
     # -- dtype rule: precision follows the input, complexness follows input or operator
     def result_dtype(self, in_dtype) -> np.dtype:
@@ -70,25 +77,33 @@ class LinearOperator:
         return as_array(x, name, shape=shape, finite=finite)
 
     def forward(self, x, out=None):
-        """Apply the operator: ``x`` of ``in_shape`` to an array of ``out_shape``."""
+        """Apply the operator: ``x`` of ``in_shape`` to an array of ``out_shape``.
+
+        A ``ValueError`` names ``x`` when it holds NaN or inf, or when it is finite but
+        the result overflowed the output dtype.
+        """
         checks = self._forward_checks
         x = self._prepare(x, self.in_shape, "x", finite=not checks)
         out = out_array(out, self.out_shape, self.result_dtype(x.dtype))
         if out is x or np.shares_memory(out, x):
             x = x.copy()
-        if self._forward(x, out) is False and checks:
-            raise ValueError("x contains NaN or inf")
+        seen = self._forward(x, out) is False
+        _check_result(seen, x, out, "x", self._forward_checks_out)
         return out
 
     def adjoint(self, y, out=None):
-        """Apply the adjoint: ``y`` of ``out_shape`` to an array of ``in_shape``."""
+        """Apply the adjoint: ``y`` of ``out_shape`` to an array of ``in_shape``.
+
+        A ``ValueError`` names ``y`` when it holds NaN or inf, or when it is finite but
+        the result overflowed the output dtype.
+        """
         checks = self._adjoint_checks
         y = self._prepare(y, self.out_shape, "y", finite=not checks)
         out = out_array(out, self.in_shape, self.result_dtype(y.dtype))
         if out is y or np.shares_memory(out, y):
             y = y.copy()
-        if self._adjoint(y, out) is False and checks:
-            raise ValueError("y contains NaN or inf")
+        seen = self._adjoint(y, out) is False
+        _check_result(seen, y, out, "y", self._adjoint_checks_out)
         return out
 
     def _forward(self, x, out):  # pragma: no cover - abstract
@@ -139,6 +154,16 @@ class LinearOperator:
         return f"{type(self).__name__}(in_shape={self.in_shape}, out_shape={self.out_shape})"
 
 
+def _check_result(seen: bool, arg: np.ndarray, out: np.ndarray, name: str, checked: bool):
+    """Raise if the call saw NaN or inf, or (unless ``checked``) ``out`` holds one: NaN or
+    inf in ``arg`` is named as such, a finite ``arg`` gives the overflow error."""
+    if not seen and (checked or all_finite(out)):
+        return
+    if not all_finite(arg):
+        raise ValueError(f"{name} contains NaN or inf")
+    raise overflow_error(name, out.dtype, arg)
+
+
 def _power_norm(op: LinearOperator, iterations: int, rtol: float, seed: int) -> float:
     rng = np.random.default_rng(seed)
     dt = complex_dtype(op.dtype) if op.is_complex or op.dtype.kind == "c" else op.dtype
@@ -171,6 +196,8 @@ class _Adjoint(LinearOperator):
         self.is_complex = op.is_complex
         self.isometry, self.coisometry = op.coisometry, op.isometry
         self._forward_checks, self._adjoint_checks = op._adjoint_checks, op._forward_checks
+        self._forward_checks_out = op._adjoint_checks_out
+        self._adjoint_checks_out = op._forward_checks_out
 
     def _forward(self, x, out):
         return self.op._adjoint(x, out)
@@ -204,8 +231,11 @@ class _Composition(LinearOperator):
         self.is_complex = a.is_complex or b.is_complex
         self.isometry = a.isometry and b.isometry
         self.coisometry = a.coisometry and b.coisometry
-        # the input is read by b (forward) or a (adjoint) only
+        # the input is read by b (forward) or a (adjoint) only, the output written by a
+        # (forward) or b (adjoint) only; NaN or inf in the middle reaches the output
         self._forward_checks, self._adjoint_checks = b._forward_checks, a._adjoint_checks
+        self._forward_checks_out = a._forward_checks_out
+        self._adjoint_checks_out = b._adjoint_checks_out
         self._local = threading.local()
 
     def _scratch(self, shape, dtype):
@@ -220,15 +250,13 @@ class _Composition(LinearOperator):
 
     def _forward(self, x, out):
         mid = self._scratch(self.b.out_shape, self.b.result_dtype(x.dtype))
-        ok = self.b._forward(x, mid)
-        self.a._forward(mid, out)
-        return ok
+        ok = self.b._forward(x, mid) is not False
+        return self.a._forward(mid, out) is not False and ok
 
     def _adjoint(self, y, out):
         mid = self._scratch(self.a.in_shape, self.a.result_dtype(y.dtype))
-        ok = self.a._adjoint(y, mid)
-        self.b._adjoint(mid, out)
-        return ok
+        ok = self.a._adjoint(y, mid) is not False
+        return self.b._adjoint(mid, out) is not False and ok
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -281,11 +309,14 @@ class Matrix(LinearOperator):
             pair = self._cast[dt] = (m, np.ascontiguousarray(m.conj().T))
         return pair
 
+    # an overflow is reported by forward/adjoint as a ValueError, not as NumPy's warning
     def _forward(self, x, out):
-        np.matmul(self._mats(x.dtype)[0], x, out=out)
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.matmul(self._mats(x.dtype)[0], x, out=out)
 
     def _adjoint(self, y, out):
-        np.matmul(self._mats(y.dtype)[1], y, out=out)
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.matmul(self._mats(y.dtype)[1], y, out=out)
 
     def norm(self, **kwargs) -> float:
         """Exact spectral norm (largest singular value)."""
@@ -412,10 +443,11 @@ class SubsampledFourier(_Pooled, LinearOperator):
     is_complex = True
     isometry = False
     coisometry = True
-    # NaN or inf anywhere in x reaches every DFT bin, so the gather sees it (and the
-    # scatter reads all of y); a finite x whose spectrum overflows is told apart below.
+    # NaN or inf anywhere in x reaches every DFT bin, so the gather (which checks what it
+    # writes) sees it and an overflowed spectrum alike; the scatter reads all of y.
     _forward_checks = True
     _adjoint_checks = True
+    _forward_checks_out = True
 
     def __init__(self, mask, threads=None, *, planner="FFTW_MEASURE", dtype=np.complex128):
         mask = check_mask(mask, "mask", ndim=2)
@@ -463,7 +495,7 @@ class SubsampledFourier(_Pooled, LinearOperator):
             ok = _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out, nchunks)
         finally:
             self._pool.give(key, plans)
-        return ok or all_finite(x)
+        return ok
 
     def _adjoint(self, y, out):
         cdt = complex_dtype(y.dtype)
@@ -475,7 +507,7 @@ class SubsampledFourier(_Pooled, LinearOperator):
             plans.inverse_into(out)
         finally:
             self._pool.give(key, plans)
-        return ok or all_finite(y)
+        return ok  # scale <= 1: the scaled y is finite when y is
 
     def __repr__(self) -> str:
         return f"SubsampledFourier(shape={self.in_shape}, samples={self.out_shape[0]})"
@@ -593,6 +625,7 @@ class SubsampledWalsh(_Pooled, LinearOperator):
     coisometry = True
     _forward_checks = True
     _adjoint_checks = True
+    _forward_checks_out = True  # the gather checks what it writes
 
     def __init__(self, mask, order="sequency"):
         mask = check_mask(mask, "mask", ndim=2)
@@ -623,7 +656,7 @@ class SubsampledWalsh(_Pooled, LinearOperator):
             ok = _fwht_into(x, buf, (0, 1), "natural")  # checks x while reading it
             one = _precision_scalar(1.0, x.dtype)
             nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
-            _kfourier.gather(buf.reshape(-1), self._idx, one, out, nchunks)
+            ok &= _kfourier.gather(buf.reshape(-1), self._idx, one, out, nchunks)
         finally:
             self._pool.give(key, buf)
         return ok
@@ -639,7 +672,7 @@ class SubsampledWalsh(_Pooled, LinearOperator):
             _fwht_into(buf, out, (0, 1), "natural")
         finally:
             self._pool.give(key, buf)
-        return ok or all_finite(y)
+        return ok
 
     def __repr__(self) -> str:
         return (
@@ -783,6 +816,8 @@ class _WalshHaar(_Composition):
     def __init__(self, walsh: SubsampledWalsh, haar_h: _Adjoint):
         super().__init__(walsh, haar_h)
         self._forward_checks = self._adjoint_checks = True
+        # the gather checks what it writes; the adjoint's column pass does not
+        self._forward_checks_out, self._adjoint_checks_out = True, False
         n1, n2 = walsh.in_shape
         assert isinstance(haar_h.op, Haar)
         levels = haar_h.op.levels
@@ -862,7 +897,7 @@ class _WalshHaar(_Composition):
             ok = self._blockwise(x, buf)
             w = self._weight[real_dtype(x.dtype)]
             nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
-            _kwalsh.gather_weighted(buf.reshape(-1), self._idx, w, out, nchunks)
+            ok &= _kwalsh.gather_weighted(buf.reshape(-1), self._idx, w, out, nchunks)
         finally:
             self._pool.give(key, buf)
         return ok

@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from . import _threads
-from ._validation import all_finite, as_array, check_int, out_array, real_dtype
+from ._validation import all_finite, as_array, check_int, out_array, overflow_error, real_dtype
 from .kernels import haar as _khaar
 from .kernels import walsh as _kwalsh
 
@@ -137,8 +137,9 @@ def _haar_into(x: np.ndarray, levels: int, out: np.ndarray) -> bool:
     """Forward Haar of ``x`` into the distinct array ``out`` (no checks).
 
     1-D ``x`` is one signal; otherwise the last two axes are transformed, leading axes
-    are a batch. ``levels`` is valid for the shape. Returns whether every entry of ``x``
-    is finite (checked on the fly by the 2-D kernel; callers may ignore it).
+    are a batch. ``levels`` is valid for the shape. Returns False when ``x`` holds NaN or
+    inf (checked on the fly by the 2-D kernel, which also flags a level whose input
+    overflowed: callers tell the two apart), True otherwise; callers may ignore it.
     """
     return _haar_run(x, levels, out, False)
 
@@ -218,8 +219,9 @@ def fwht(x, axes=None, order="sequency", out=None):
     Raises
     ------
     ValueError
-        A transformed side is not a power of two, ``x`` holds NaN or inf, ``order`` or
-        ``axes`` is invalid, or ``out`` has the wrong shape.
+        A transformed side is not a power of two, ``x`` holds NaN or inf, the result
+        overflowed the dtype (finite ``x`` of huge entries; in place, ``x`` then holds
+        it), ``order`` or ``axes`` is invalid, or ``out`` has the wrong shape.
     TypeError
         Unsupported dtype of ``x`` or ``out``.
 
@@ -254,6 +256,8 @@ def fwht(x, axes=None, order="sequency", out=None):
         if not all_finite(out):
             raise ValueError("x contains NaN or inf")
         _fwht_into(out, out, ax, order)
+        if not all_finite(out):  # x itself is gone: no size in the message
+            raise overflow_error("x", out.dtype)
         return out
     out = out_array(out, xa.shape, xa.dtype)
     if np.shares_memory(out, xa):
@@ -261,6 +265,8 @@ def fwht(x, axes=None, order="sequency", out=None):
     # finiteness is checked by the first kernel pass while it reads x (saves a pass)
     if not _fwht_into(xa, out, ax, order):
         raise ValueError("x contains NaN or inf")
+    if not all_finite(out):
+        raise overflow_error("x", out.dtype, xa)
     return out
 
 
@@ -293,8 +299,11 @@ def _haar_common(x, levels, out, name, inverse):
     out = out_array(out, xa.shape, xa.dtype)
     if out is xa or np.shares_memory(out, xa):
         xa = xa.copy()
-    if not _haar_run(xa, lv, out, inverse):
-        raise ValueError(f"{name} contains NaN or inf")
+    if not _haar_run(xa, lv, out, inverse) or not all_finite(out):
+        # the kernel also flags a level whose input overflowed at the level before
+        if not all_finite(xa):
+            raise ValueError(f"{name} contains NaN or inf")
+        raise overflow_error(name, out.dtype, xa)
     return out
 
 
@@ -326,8 +335,9 @@ def haar(x, levels=None, out=None):
     Raises
     ------
     ValueError
-        ``levels`` negative or too large for the shape, ``x`` holds NaN or inf, or
-        ``out`` has the wrong shape.
+        ``levels`` negative or too large for the shape, ``x`` holds NaN or inf, the
+        result overflowed the dtype (finite ``x`` of huge entries), or ``out`` has the
+        wrong shape.
     TypeError
         Unsupported dtype of ``x`` or ``out``.
 
@@ -364,8 +374,8 @@ def ihaar(c, levels=None, out=None):
     Raises
     ------
     ValueError
-        ``levels`` negative or too large, ``c`` holds NaN or inf, or ``out`` has the
-        wrong shape.
+        ``levels`` negative or too large, ``c`` holds NaN or inf, the result overflowed
+        the dtype (finite ``c`` of huge entries), or ``out`` has the wrong shape.
     TypeError
         Unsupported dtype of ``c`` or ``out``.
 

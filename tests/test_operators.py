@@ -3,6 +3,7 @@ np.roll differences and dense matrices; one adjoint test for every operator and 
 
 import concurrent.futures
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -912,5 +913,72 @@ def test_fourier_non_finite_anywhere_is_caught_with_one_sample(dtype):
         A.adjoint(y)
     # finite input whose spectrum overflows is not mistaken for NaN/inf input
     big = np.full((8, 16), np.finfo(np.float64).max)
-    out = SubsampledFourier(np.ones((8, 16), bool), planner="estimate").forward(big)
-    assert not np.isfinite(out).all()
+    with pytest.raises(ValueError, match="x: the result overflowed complex128"):
+        SubsampledFourier(np.ones((8, 16), bool), planner="estimate").forward(big)
+
+
+# ----------------------------------------------------------------------------- overflow
+def _overflow_cases():
+    """Every operator kind, with a mask dense enough (and holding the DC sample) that a
+    constant input near the dtype's maximum overflows in both directions."""
+    rng = np.random.default_rng(5)
+    m = rng.random((16, 16)) < 0.5
+    m[0, 0] = m[8, 8] = True  # Walsh and centred Fourier DC
+    ones = np.ones((5, 7))
+    return [
+        SubsampledFourier(m, planner="estimate"),
+        SubsampledWalsh(m),
+        SubsampledWalsh(m, order="dyadic"),
+        Haar((16, 16)),
+        Haar((16,)),
+        Matrix(ones),
+        Gradient((16, 16)),
+        SubsampledFourier(m, planner="estimate") @ Haar((16, 16)).H,
+        SubsampledWalsh(m) @ Haar((16, 16)).H,  # the blockwise operator
+        SubsampledWalsh(m, order="dyadic") @ Haar((16, 16)).H,
+        Matrix(ones) @ Matrix(np.ones((7, 3))),
+        SubsampledFourier(m, planner="estimate").H,
+        Gradient((16, 16)).H,
+    ]
+
+
+def _huge(shape, dtype, checker):
+    """Finite entries at 0.9 of the dtype's maximum (both parts, for complex): constant,
+    or with signs alternating along the last two axes (``checker``: a constant has zero
+    periodic differences, a checkerboard the largest)."""
+    big = 0.9 * np.finfo(np.dtype(dtype).type(0).real.dtype).max
+    sign = np.ones(shape)
+    if checker:
+        i, j = np.indices(shape[-2:])
+        sign = np.broadcast_to((-1.0) ** (i + j), shape)
+    x = (big * sign).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        x += 1j * x
+    assert np.isfinite(x).all()
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", _overflow_cases(), ids=repr)
+def test_overflow_is_an_error_naming_the_argument(op, dtype):
+    """A finite input whose result overflows raises, in both directions; an input 1e4
+    times smaller does not, and NaN input is still reported as NaN."""
+    checker = isinstance(getattr(op, "op", op), Gradient)
+    res_dt = op.result_dtype(np.dtype(dtype))
+    for name, apply, shape in (("x", op.forward, op.in_shape), ("y", op.adjoint, op.out_shape)):
+        arr = _huge(shape, dtype, checker)
+        with pytest.raises(ValueError, match=rf"^{name}: the result overflowed {res_dt} \(entries"):
+            apply(arr)
+        assert np.isfinite(apply(arr / 1e4)).all()
+        arr.flat[1] = np.nan
+        with pytest.raises(ValueError, match=f"^{name} contains NaN or inf"):
+            apply(arr)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_overflow_message_gives_the_entry_size(dtype):
+    A = Matrix(np.ones((2, 3)))
+    x = np.full(3, 0.9 * np.finfo(np.dtype(dtype).type(0).real.dtype).max, dtype)
+    msg = f"x: the result overflowed {dtype.__name__} (entries up to {float(x.real[0]):.1e}); "
+    with pytest.raises(ValueError, match="^" + re.escape(msg + "rescale the input") + "$"):
+        A.forward(x)
