@@ -59,12 +59,25 @@ def complex_dtype(dtype) -> np.dtype:
 
 
 def all_finite(x: np.ndarray) -> bool:
-    """True when no entry of ``x`` is NaN or infinite (one pass, early exit)."""
+    """True when no entry of ``x`` is NaN or infinite (one vectorised pass)."""
     if x.size == 0:
         return True
     if x.dtype.kind not in "fc":
         return True
     return bool(_all_finite_kernel(x.reshape(-1) if x.flags.c_contiguous else x.ravel()))
+
+
+def overflow_error(name: str, dtype, arg: np.ndarray | None = None) -> ValueError:
+    """The error for a finite input ``name`` whose result overflowed ``dtype``.
+
+    ``arg`` (the validated input, when still intact) gives the size of its entries in the
+    message: the largest magnitude of a real or imaginary part.
+    """
+    size = ""
+    if arg is not None and arg.size and arg.dtype.kind in "fc":
+        top = float(np.max(np.abs(arg.view(real_dtype(arg.dtype)))))
+        size = f" (entries up to {top:.1e})"
+    return ValueError(f"{name}: the result overflowed {np.dtype(dtype)}{size}; rescale the input")
 
 
 def as_array(

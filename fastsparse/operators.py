@@ -10,7 +10,7 @@ import threading
 import numpy as np
 
 from . import _fftw
-from ._threads import get_num_threads
+from ._threads import SAMPLES_MIN, chunks, get_num_threads
 from ._validation import (
     all_finite,
     as_array,
@@ -19,10 +19,14 @@ from ._validation import (
     complex_dtype,
     is_power_of_two,
     out_array,
+    overflow_error,
     real_dtype,
     result_dtype,
 )
 from .kernels import fourier as _kfourier
+from .kernels import gradient as _kgradient
+from .kernels import walsh as _kwalsh
+from .transforms import _BLOCK_BYTES, _fwht_into, _haar_into, _ihaar_into
 
 __all__ = [
     "LinearOperator",
@@ -52,10 +56,16 @@ class LinearOperator:
     is_complex: bool = False
     isometry: bool = False
     coisometry: bool = False
-    # True where ``_forward`` / ``_adjoint`` detect NaN or inf in their input while they
-    # read it (returning False then): ``forward`` / ``adjoint`` skip their own scan.
+    # ``_forward`` / ``_adjoint`` return False when they saw NaN or inf (in the input,
+    # an intermediate or the output) and True or None otherwise. ``*_checks``: they see
+    # every NaN or inf of their input while reading it, so ``forward`` / ``adjoint`` skip
+    # their own input scan. ``*_checks_out``: they see every NaN or inf they write to
+    # ``out`` (the sample gathers), so ``forward`` / ``adjoint`` skip the output scan
+    # that tells a finite input whose result overflowed.
     _forward_checks: bool = False
     _adjoint_checks: bool = False
+    _forward_checks_out: bool = False
+    _adjoint_checks_out: bool = False
 
     # -- dtype rule: precision follows the input, complexness follows input or operator
     def result_dtype(self, in_dtype) -> np.dtype:
@@ -67,25 +77,33 @@ class LinearOperator:
         return as_array(x, name, shape=shape, finite=finite)
 
     def forward(self, x, out=None):
-        """Apply the operator: ``x`` of ``in_shape`` to an array of ``out_shape``."""
+        """Apply the operator: ``x`` of ``in_shape`` to an array of ``out_shape``.
+
+        A ``ValueError`` names ``x`` when it holds NaN or inf, or when it is finite but
+        the result overflowed the output dtype.
+        """
         checks = self._forward_checks
         x = self._prepare(x, self.in_shape, "x", finite=not checks)
         out = out_array(out, self.out_shape, self.result_dtype(x.dtype))
         if out is x or np.shares_memory(out, x):
             x = x.copy()
-        if self._forward(x, out) is False and checks:
-            raise ValueError("x contains NaN or inf")
+        seen = self._forward(x, out) is False
+        _check_result(seen, x, out, "x", self._forward_checks_out)
         return out
 
     def adjoint(self, y, out=None):
-        """Apply the adjoint: ``y`` of ``out_shape`` to an array of ``in_shape``."""
+        """Apply the adjoint: ``y`` of ``out_shape`` to an array of ``in_shape``.
+
+        A ``ValueError`` names ``y`` when it holds NaN or inf, or when it is finite but
+        the result overflowed the output dtype.
+        """
         checks = self._adjoint_checks
         y = self._prepare(y, self.out_shape, "y", finite=not checks)
         out = out_array(out, self.in_shape, self.result_dtype(y.dtype))
         if out is y or np.shares_memory(out, y):
             y = y.copy()
-        if self._adjoint(y, out) is False and checks:
-            raise ValueError("y contains NaN or inf")
+        seen = self._adjoint(y, out) is False
+        _check_result(seen, y, out, "y", self._adjoint_checks_out)
         return out
 
     def _forward(self, x, out):  # pragma: no cover - abstract
@@ -136,6 +154,16 @@ class LinearOperator:
         return f"{type(self).__name__}(in_shape={self.in_shape}, out_shape={self.out_shape})"
 
 
+def _check_result(seen: bool, arg: np.ndarray, out: np.ndarray, name: str, checked: bool):
+    """Raise if the call saw NaN or inf, or (unless ``checked``) ``out`` holds one: NaN or
+    inf in ``arg`` is named as such, a finite ``arg`` gives the overflow error."""
+    if not seen and (checked or all_finite(out)):
+        return
+    if not all_finite(arg):
+        raise ValueError(f"{name} contains NaN or inf")
+    raise overflow_error(name, out.dtype, arg)
+
+
 def _power_norm(op: LinearOperator, iterations: int, rtol: float, seed: int) -> float:
     rng = np.random.default_rng(seed)
     dt = complex_dtype(op.dtype) if op.is_complex or op.dtype.kind == "c" else op.dtype
@@ -168,6 +196,8 @@ class _Adjoint(LinearOperator):
         self.is_complex = op.is_complex
         self.isometry, self.coisometry = op.coisometry, op.isometry
         self._forward_checks, self._adjoint_checks = op._adjoint_checks, op._forward_checks
+        self._forward_checks_out = op._adjoint_checks_out
+        self._adjoint_checks_out = op._forward_checks_out
 
     def _forward(self, x, out):
         return self.op._adjoint(x, out)
@@ -201,8 +231,11 @@ class _Composition(LinearOperator):
         self.is_complex = a.is_complex or b.is_complex
         self.isometry = a.isometry and b.isometry
         self.coisometry = a.coisometry and b.coisometry
-        # the input is read by b (forward) or a (adjoint) only
+        # the input is read by b (forward) or a (adjoint) only, the output written by a
+        # (forward) or b (adjoint) only; NaN or inf in the middle reaches the output
         self._forward_checks, self._adjoint_checks = b._forward_checks, a._adjoint_checks
+        self._forward_checks_out = a._forward_checks_out
+        self._adjoint_checks_out = b._adjoint_checks_out
         self._local = threading.local()
 
     def _scratch(self, shape, dtype):
@@ -217,15 +250,13 @@ class _Composition(LinearOperator):
 
     def _forward(self, x, out):
         mid = self._scratch(self.b.out_shape, self.b.result_dtype(x.dtype))
-        ok = self.b._forward(x, mid)
-        self.a._forward(mid, out)
-        return ok
+        ok = self.b._forward(x, mid) is not False
+        return self.a._forward(mid, out) is not False and ok
 
     def _adjoint(self, y, out):
         mid = self._scratch(self.a.in_shape, self.a.result_dtype(y.dtype))
-        ok = self.a._adjoint(y, mid)
-        self.b._adjoint(mid, out)
-        return ok
+        ok = self.a._adjoint(y, mid) is not False
+        return self.b._adjoint(mid, out) is not False and ok
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -278,11 +309,14 @@ class Matrix(LinearOperator):
             pair = self._cast[dt] = (m, np.ascontiguousarray(m.conj().T))
         return pair
 
+    # an overflow is reported by forward/adjoint as a ValueError, not as NumPy's warning
     def _forward(self, x, out):
-        np.matmul(self._mats(x.dtype)[0], x, out=out)
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.matmul(self._mats(x.dtype)[0], x, out=out)
 
     def _adjoint(self, y, out):
-        np.matmul(self._mats(y.dtype)[1], y, out=out)
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.matmul(self._mats(y.dtype)[1], y, out=out)
 
     def norm(self, **kwargs) -> float:
         """Exact spectral norm (largest singular value)."""
@@ -409,10 +443,11 @@ class SubsampledFourier(_Pooled, LinearOperator):
     is_complex = True
     isometry = False
     coisometry = True
-    # NaN or inf anywhere in x reaches every DFT bin, so the gather sees it (and the
-    # scatter reads all of y); a finite x whose spectrum overflows is told apart below.
+    # NaN or inf anywhere in x reaches every DFT bin, so the gather (which checks what it
+    # writes) sees it and an overflowed spectrum alike; the scatter reads all of y.
     _forward_checks = True
     _adjoint_checks = True
+    _forward_checks_out = True
 
     def __init__(self, mask, threads=None, *, planner="FFTW_MEASURE", dtype=np.complex128):
         mask = check_mask(mask, "mask", ndim=2)
@@ -430,7 +465,6 @@ class SubsampledFourier(_Pooled, LinearOperator):
         # fftshift folded into the gather: centred row i holds unshifted row (i - n1//2) % n1
         self._idx = _flat_index((rows - n1 // 2) % n1, (cols - n2 // 2) % n2, n2)
         self._idx.flags.writeable = False
-        self._parallel_gather = self._idx.size >= _kfourier._PAR_MIN
         s = 1.0 / np.sqrt(float(n1) * float(n2))
         self._scale = {np.dtype(c): _precision_scalar(s, c) for c in (np.complex64, np.complex128)}
         self._pool = _Pool()
@@ -441,10 +475,8 @@ class SubsampledFourier(_Pooled, LinearOperator):
         return self._pool.created
 
     def _key(self, cdt: np.dtype) -> tuple:
-        if self.threads is None or self._parallel_gather:
-            k = get_num_threads()  # also applies the setting to the Numba kernels
-            if self.threads is None:
-                return (cdt.char, k)
+        if self.threads is None:
+            return (cdt.char, get_num_threads())
         return (cdt.char, self.threads)
 
     def _make_plans(self, key):
@@ -459,21 +491,23 @@ class SubsampledFourier(_Pooled, LinearOperator):
                 plans.forward_from(x)  # FFTW straight from x when aligned
             else:
                 plans.forward_cast(x)
-            ok = _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok = _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out, nchunks)
         finally:
             self._pool.give(key, plans)
-        return ok or all_finite(x)
+        return ok
 
     def _adjoint(self, y, out):
         cdt = complex_dtype(y.dtype)
         key = self._key(cdt)
         plans = self._pool.take(key, self._make_plans(key))
         try:
-            ok = _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok = _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat, nchunks)
             plans.inverse_into(out)
         finally:
             self._pool.give(key, plans)
-        return ok or all_finite(y)
+        return ok  # scale <= 1: the scaled y is finite when y is
 
     def __repr__(self) -> str:
         return f"SubsampledFourier(shape={self.in_shape}, samples={self.out_shape[0]})"
@@ -511,16 +545,12 @@ class Gradient(LinearOperator):
         self.dtype = np.dtype(np.float64)
 
     def _forward(self, x, out):
-        from .kernels.gradient import grad2
-
-        get_num_threads()
-        grad2(x, out)
+        get_num_threads()  # applies the setting to the Numba kernels
+        _kgradient.grad2(x, out)
 
     def _adjoint(self, y, out):
-        from .kernels.gradient import grad2_adjoint
-
         get_num_threads()
-        grad2_adjoint(y, out)
+        _kgradient.grad2_adjoint(y, out)
 
     def norm(self, **kwargs) -> float:
         """Exact spectral norm: the largest singular value of the periodic differences."""
@@ -595,6 +625,7 @@ class SubsampledWalsh(_Pooled, LinearOperator):
     coisometry = True
     _forward_checks = True
     _adjoint_checks = True
+    _forward_checks_out = True  # the gather checks what it writes
 
     def __init__(self, mask, order="sequency"):
         mask = check_mask(mask, "mask", ndim=2)
@@ -619,29 +650,29 @@ class SubsampledWalsh(_Pooled, LinearOperator):
         return lambda: np.zeros(self.in_shape, dtype)
 
     def _forward(self, x, out):
-        from .transforms import _fwht_into
-
         key = ("f", x.dtype.char)
         buf = self._pool.take(key, self._new_buffer(x.dtype))
         try:
             ok = _fwht_into(x, buf, (0, 1), "natural")  # checks x while reading it
-            _kfourier.gather(buf.reshape(-1), self._idx, _precision_scalar(1.0, x.dtype), out)
+            one = _precision_scalar(1.0, x.dtype)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok &= _kfourier.gather(buf.reshape(-1), self._idx, one, out, nchunks)
         finally:
             self._pool.give(key, buf)
         return ok
 
     def _adjoint(self, y, out):
-        from .transforms import _fwht_into
-
         key = ("z", y.dtype.char)
         buf = self._pool.take(key, self._new_buffer(y.dtype))
         try:
-            ok = _kfourier.scatter(y, self._idx, _precision_scalar(1.0, y.dtype), buf.reshape(-1))
+            one = _precision_scalar(1.0, y.dtype)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok = _kfourier.scatter(y, self._idx, one, buf.reshape(-1), nchunks)
             # reads buf once and works in out, so buf keeps its zeros for the next call
             _fwht_into(buf, out, (0, 1), "natural")
         finally:
             self._pool.give(key, buf)
-        return ok or all_finite(y)
+        return ok
 
     def __repr__(self) -> str:
         return (
@@ -723,13 +754,9 @@ class Haar(LinearOperator):
         self.dtype = np.dtype(np.float64)
 
     def _forward(self, x, out):
-        from .transforms import _haar_into
-
         return _haar_into(x, self.levels, out)  # checks x while reading it
 
     def _adjoint(self, y, out):
-        from .transforms import _ihaar_into
-
         return _ihaar_into(y, self.levels, out)
 
     def norm(self, **kwargs) -> float:
@@ -789,6 +816,8 @@ class _WalshHaar(_Composition):
     def __init__(self, walsh: SubsampledWalsh, haar_h: _Adjoint):
         super().__init__(walsh, haar_h)
         self._forward_checks = self._adjoint_checks = True
+        # the gather checks what it writes; the adjoint's column pass does not
+        self._forward_checks_out, self._adjoint_checks_out = True, False
         n1, n2 = walsh.in_shape
         assert isinstance(haar_h.op, Haar)
         levels = haar_h.op.levels
@@ -822,8 +851,6 @@ class _WalshHaar(_Composition):
     def _column_tasks(self, e: int, itemsize: int, nthreads: int) -> tuple:
         """Column blocks of at most ``block`` reals with equal segments, per element
         layout, and the task range of each of ``nthreads`` chunks of about equal width."""
-        from .transforms import _BLOCK_BYTES
-
         key = (e, itemsize, nthreads)
         tasks = self._tasks.get(key)
         if tasks is None:
@@ -854,8 +881,6 @@ class _WalshHaar(_Composition):
     def _blockwise(self, src, dst) -> bool:
         """``dst`` = blockwise natural-order WHT of ``src`` (2-D, same dtype; ``src`` is
         only read). Returns whether ``src`` was finite."""
-        from .kernels import walsh as _kwalsh
-
         rdt = real_dtype(src.dtype)
         e = 2 if src.dtype.kind == "c" else 1
         nthreads = get_num_threads()
@@ -866,27 +891,25 @@ class _WalshHaar(_Composition):
         return nbad == 0
 
     def _forward(self, x, out):
-        from .kernels import walsh as _kwalsh
-
         key = ("f", x.dtype.char)
         buf = self._pool.take(key, lambda: np.empty(self.in_shape, x.dtype))
         try:
             ok = self._blockwise(x, buf)
             w = self._weight[real_dtype(x.dtype)]
-            _kwalsh.gather_weighted(buf.reshape(-1), self._idx, w, out)
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok &= _kwalsh.gather_weighted(buf.reshape(-1), self._idx, w, out, nchunks)
         finally:
             self._pool.give(key, buf)
         return ok
 
     def _adjoint(self, y, out):
-        from .kernels import walsh as _kwalsh
-
         key = ("z", y.dtype.char)
         # zeros: the buffer must stay zero outside the samples
         buf = self._pool.take(key, lambda: np.zeros(self.in_shape, y.dtype))
         try:
             w = self._weight[real_dtype(y.dtype)]
-            ok = _kwalsh.scatter_weighted(y, self._idx, w, buf.reshape(-1))
+            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            ok = _kwalsh.scatter_weighted(y, self._idx, w, buf.reshape(-1), nchunks)
             # the WHT is symmetric; reads buf once, so it keeps its zeros
             self._blockwise(buf, out)
         finally:

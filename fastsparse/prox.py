@@ -8,14 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_array, check_real, out_array, real_dtype
+from .kernels import prox as _kprox
 
 __all__ = ["project_l2_ball", "soft_threshold"]
-
-
-def _kernels():
-    from .kernels import prox
-
-    return prox
 
 
 def soft_threshold(z, thresh, *, out=None):
@@ -58,11 +53,10 @@ def soft_threshold(z, thresh, *, out=None):
     """
     z = as_array(z, "z")
     rdt = real_dtype(z.dtype)
-    k = _kernels()
     if np.ndim(thresh) == 0 and not isinstance(thresh, np.ndarray | list | tuple):
         t = check_real(thresh, "thresh", nonnegative=True)
         out = out_array(out, z.shape, z.dtype)
-        k.soft_threshold_scalar(z.reshape(-1), rdt.type(t), out.reshape(-1))
+        _kprox.soft_threshold_scalar(z.reshape(-1), rdt.type(t), out.reshape(-1))
         return out
     th = as_array(thresh, "thresh", dtype=rdt)
     try:
@@ -75,7 +69,7 @@ def soft_threshold(z, thresh, *, out=None):
     if th.size and th.min() < 0:
         raise ValueError("thresh must be nonnegative")
     out = out_array(out, z.shape, z.dtype)
-    k.soft_threshold(z.reshape(-1), th.reshape(-1), out.reshape(-1))
+    _kprox.soft_threshold(z.reshape(-1), th.reshape(-1), out.reshape(-1))
     return out
 
 
@@ -116,13 +110,12 @@ def project_l2_ball(v, radius=1.0, *, out=None):
     r = check_real(radius, "radius", nonnegative=True)
     rdt = real_dtype(v.dtype)
     out = out_array(out, v.shape, v.dtype)
-    k = _kernels()
     flat = v.reshape(-1)
-    nrm = float(np.sqrt(k.sum_squares(flat)))
+    nrm = float(np.sqrt(_kprox.sum_squares(flat)))
     c = 1.0 if nrm <= r else r / nrm
     if c == 1.0:
         if out is not v:
             np.copyto(out, v)
     else:
-        k.scale(flat, rdt.type(c), out.reshape(-1))
+        _kprox.scale(flat, rdt.type(c), out.reshape(-1))
     return out

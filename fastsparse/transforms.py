@@ -13,7 +13,9 @@ import threading
 import numpy as np
 
 from . import _threads
-from ._validation import all_finite, as_array, check_int, out_array, real_dtype
+from ._validation import all_finite, as_array, check_int, out_array, overflow_error, real_dtype
+from .kernels import haar as _khaar
+from .kernels import walsh as _kwalsh
 
 __all__ = ["fwht", "haar", "ihaar", "haar_levels"]
 
@@ -26,18 +28,6 @@ _STRIP_LEVELS = 4
 
 
 # ----------------------------------------------------------------------------- helpers
-def _kernels_walsh():
-    from .kernels import walsh
-
-    return walsh
-
-
-def _kernels_haar():
-    from .kernels import haar as haar_kernels
-
-    return haar_kernels
-
-
 def _bitrev(k: np.ndarray, bits: int) -> np.ndarray:
     r = np.zeros_like(k)
     for b in range(bits):
@@ -105,7 +95,6 @@ def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str
     whether every entry of ``x`` was finite (checked by the first pass while it reads
     ``x``; callers may ignore it).
     """
-    walsh = _kernels_walsh()
     nthreads = _threads.get_num_threads()
     rdt = real_dtype(x.dtype)
     e = 2 if x.dtype.kind == "c" else 1
@@ -124,13 +113,13 @@ def _fwht_into(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...], order: str
         pre = math.prod(shape[:ax])
         post = math.prod(shape[ax + 1 :]) * e
         if ax == len(shape) - 1:
-            nbad = walsh.fwht_rows(
+            nbad = _kwalsh.fwht_rows(
                 src.reshape(pre, n * e), dst.reshape(pre, n * e), perm, scale, e, nthreads
             )
         else:
             block = min(post, max(8, _BLOCK_BYTES // (n * rdt.itemsize)))
             block = 1 << (block.bit_length() - 1)
-            nbad = walsh.fwht_cols(
+            nbad = _kwalsh.fwht_cols(
                 src.reshape(pre, n, post), dst.reshape(pre, n, post), perm, scale, block, nthreads
             )
         if not done:
@@ -148,8 +137,9 @@ def _haar_into(x: np.ndarray, levels: int, out: np.ndarray) -> bool:
     """Forward Haar of ``x`` into the distinct array ``out`` (no checks).
 
     1-D ``x`` is one signal; otherwise the last two axes are transformed, leading axes
-    are a batch. ``levels`` is valid for the shape. Returns whether every entry of ``x``
-    is finite (checked on the fly by the 2-D kernel; callers may ignore it).
+    are a batch. ``levels`` is valid for the shape. Returns False when ``x`` holds NaN or
+    inf (checked on the fly by the 2-D kernel, which also flags a level whose input
+    overflowed: callers tell the two apart), True otherwise; callers may ignore it.
     """
     return _haar_run(x, levels, out, False)
 
@@ -163,21 +153,20 @@ def _haar_run(x: np.ndarray, levels: int, out: np.ndarray, inverse: bool) -> boo
     if levels == 0:
         out[...] = x
         return all_finite(x)
-    k = _kernels_haar()
     rdt = real_dtype(x.dtype).type
     if x.ndim == 1:
         n = x.shape[0]
         s = _scratch(n // 2 + n // 4 + 2, x.dtype)
-        fn = k.ihaar1 if inverse else k.haar1
+        fn = _khaar.ihaar1 if inverse else _khaar.haar1
         fn(x, out, s[: n // 2 + 1], s[n // 2 + 1 :], levels, rdt(1.0 / math.sqrt(2.0)))
         return all_finite(x)
-    nthreads = _threads.get_num_threads()
     H, W = x.shape[-2:]
+    stage_chunks = _haar_stage_chunks(H, W, levels, _threads.get_num_threads())
     rd = real_dtype(x.dtype)
     e = 2 if x.dtype.kind == "c" else 1
     a = (H // 2) * (W // 2) * e
     s = _scratch(a + a // 4 + 2 * e, rd)
-    fn = k.ihaar2 if inverse else k.haar2
+    fn = _khaar.ihaar2 if inverse else _khaar.haar2
     acc = fn(
         x.view(rd).reshape(-1, H, W * e),
         out.view(rd).reshape(-1, H, W * e),
@@ -186,10 +175,22 @@ def _haar_run(x: np.ndarray, levels: int, out: np.ndarray, inverse: bool) -> boo
         levels,
         rdt(0.5),
         _STRIP_LEVELS,
-        nthreads,
+        stage_chunks,
         e,
     )
     return bool(acc == 0)
+
+
+@functools.lru_cache(maxsize=64)
+def _haar_stage_chunks(H: int, W: int, levels: int, nthreads: int) -> np.ndarray:
+    """Chunks of each 2-D Haar stage (``_STRIP_LEVELS`` levels, one memory pass), by the
+    number of elements of the stage's input (read-only, cached)."""
+    sizes = [(H >> done) * (W >> done) for done in range(0, levels, _STRIP_LEVELS)]
+    c = np.array(
+        [_threads.chunks(n, minimum=_threads.HAAR_MIN, threads=nthreads) for n in sizes], np.int64
+    )
+    c.setflags(write=False)
+    return c
 
 
 # ------------------------------------------------------------------------------ public
@@ -218,8 +219,9 @@ def fwht(x, axes=None, order="sequency", out=None):
     Raises
     ------
     ValueError
-        A transformed side is not a power of two, ``x`` holds NaN or inf, ``order`` or
-        ``axes`` is invalid, or ``out`` has the wrong shape.
+        A transformed side is not a power of two, ``x`` holds NaN or inf, the result
+        overflowed the dtype (finite ``x`` of huge entries; in place, ``x`` then holds
+        it), ``order`` or ``axes`` is invalid, or ``out`` has the wrong shape.
     TypeError
         Unsupported dtype of ``x`` or ``out``.
 
@@ -254,6 +256,8 @@ def fwht(x, axes=None, order="sequency", out=None):
         if not all_finite(out):
             raise ValueError("x contains NaN or inf")
         _fwht_into(out, out, ax, order)
+        if not all_finite(out):  # x itself is gone: no size in the message
+            raise overflow_error("x", out.dtype)
         return out
     out = out_array(out, xa.shape, xa.dtype)
     if np.shares_memory(out, xa):
@@ -261,6 +265,8 @@ def fwht(x, axes=None, order="sequency", out=None):
     # finiteness is checked by the first kernel pass while it reads x (saves a pass)
     if not _fwht_into(xa, out, ax, order):
         raise ValueError("x contains NaN or inf")
+    if not all_finite(out):
+        raise overflow_error("x", out.dtype, xa)
     return out
 
 
@@ -293,8 +299,11 @@ def _haar_common(x, levels, out, name, inverse):
     out = out_array(out, xa.shape, xa.dtype)
     if out is xa or np.shares_memory(out, xa):
         xa = xa.copy()
-    if not _haar_run(xa, lv, out, inverse):
-        raise ValueError(f"{name} contains NaN or inf")
+    if not _haar_run(xa, lv, out, inverse) or not all_finite(out):
+        # the kernel also flags a level whose input overflowed at the level before
+        if not all_finite(xa):
+            raise ValueError(f"{name} contains NaN or inf")
+        raise overflow_error(name, out.dtype, xa)
     return out
 
 
@@ -326,8 +335,9 @@ def haar(x, levels=None, out=None):
     Raises
     ------
     ValueError
-        ``levels`` negative or too large for the shape, ``x`` holds NaN or inf, or
-        ``out`` has the wrong shape.
+        ``levels`` negative or too large for the shape, ``x`` holds NaN or inf, the
+        result overflowed the dtype (finite ``x`` of huge entries), or ``out`` has the
+        wrong shape.
     TypeError
         Unsupported dtype of ``x`` or ``out``.
 
@@ -364,8 +374,8 @@ def ihaar(c, levels=None, out=None):
     Raises
     ------
     ValueError
-        ``levels`` negative or too large, ``c`` holds NaN or inf, or ``out`` has the
-        wrong shape.
+        ``levels`` negative or too large, ``c`` holds NaN or inf, the result overflowed
+        the dtype (finite ``c`` of huge entries), or ``out`` has the wrong shape.
     TypeError
         Unsupported dtype of ``c`` or ``out``.
 

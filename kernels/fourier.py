@@ -3,12 +3,11 @@
 ``idx[k]`` is the flat position, in the unshifted spectrum, of sample ``k``; the caller
 passes ``scale`` already cast to the precision of the data. Both return whether every
 value they wrote was finite (checked on the fly: ``v - v`` is NaN only for NaN or inf).
+``nchunks`` comes from the caller (``fastsparse._threads.chunks``): 1 runs the serial
+loop, more the parallel one.
 """
 
 from numba import njit, prange
-
-# Below this many samples the parallel launch costs more than it saves.
-_PAR_MIN = 1 << 17
 
 
 @njit(cache=True, nogil=True)
@@ -34,9 +33,9 @@ def _gather_parallel(buf, idx, scale, out):
 
 
 @njit(cache=True, nogil=True)
-def gather(buf, idx, scale, out):
+def gather(buf, idx, scale, out, nchunks):
     """``out[k] = scale * buf[idx[k]]`` for 1-D ``buf``, ``idx``, ``out``; True if all finite."""
-    if idx.size >= _PAR_MIN:
+    if nchunks > 1:
         bad = _gather_parallel(buf, idx, scale, out)
     else:
         bad = _gather_serial(buf, idx, scale, out)
@@ -66,12 +65,12 @@ def _scatter_parallel(y, idx, scale, buf):
 
 
 @njit(cache=True, nogil=True)
-def scatter(y, idx, scale, buf):
+def scatter(y, idx, scale, buf, nchunks):
     """``buf[idx[k]] = scale * y[k]`` (other entries of ``buf`` untouched); ``idx`` distinct.
 
     True if every written value is finite.
     """
-    if idx.size >= _PAR_MIN:
+    if nchunks > 1:
         bad = _scatter_parallel(y, idx, scale, buf)
     else:
         bad = _scatter_serial(y, idx, scale, buf)

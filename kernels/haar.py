@@ -13,9 +13,6 @@ Layout and signs (block ``[[a, b], [c, d]]``, LL top-left of side ``(h, w)``):
 import numpy as np
 from numba import njit, prange
 
-# Stages (strips of 2**t rows) with fewer output values than this run on one thread.
-_PAR_MIN = 1 << 14
-
 
 @njit(cache=True, nogil=True)
 def _fwd_row(src, si, ll, li, out, oi, h2, w2, half, e):
@@ -229,7 +226,7 @@ def _inv_stage_ser(ll_src, c, dst, h, w, tt, half, e):
 
 
 @njit(cache=True, nogil=True)
-def haar2(x, out, s0, s1, levels, half, t, nchunks, e):
+def haar2(x, out, s0, s1, levels, half, t, stage_chunks, e):
     """Forward 2-D Haar of each ``x[b]`` (3-D C array) into ``out[b]``.
 
     Levels are done in stages of up to ``t`` levels; a stage is one pass over its input
@@ -237,7 +234,9 @@ def haar2(x, out, s0, s1, levels, half, t, nchunks, e):
     ``H*W/4`` and ``H*W/16`` elements; ``half`` is 0.5 in the real dtype of ``x``.
     All arrays are real: complex data is passed as its real view with ``e = 2`` (the
     last axis holds ``W * e`` reals), so only float32/float64 specialisations exist.
-    Returns 0 when every entry of ``x`` is finite, > 0 otherwise (checked on the fly).
+    Stage ``i`` (levels ``i t`` to ``(i + 1) t``) runs in ``stage_chunks[i]`` chunks of
+    strips, serially when that is 1 (the caller's policy). Returns 0 when every entry
+    of ``x`` is finite, > 0 otherwise (checked on the fly).
     """
     nb, H, We = x.shape
     W = We // e
@@ -259,7 +258,8 @@ def haar2(x, out, s0, s1, levels, half, t, nchunks, e):
                 ll = s0[: hl * wl * e].reshape((hl, wl * e))
             else:
                 ll = s1[: hl * wl * e].reshape((hl, wl * e))
-            if h * w >= _PAR_MIN and nchunks > 1:
+            nchunks = stage_chunks[stage]
+            if nchunks > 1:
                 r = _fwd_stage_par(src, ll, ob, h, w, tt, half, nchunks, e)
             else:
                 r = _fwd_stage_ser(src, ll, ob, h, w, tt, half, e)
@@ -274,8 +274,11 @@ def haar2(x, out, s0, s1, levels, half, t, nchunks, e):
 
 
 @njit(cache=True, nogil=True)
-def ihaar2(c, out, s0, s1, levels, half, t, nchunks, e):
-    """Inverse of :func:`haar2`: coefficients ``c[b]`` to images ``out[b]``."""
+def ihaar2(c, out, s0, s1, levels, half, t, stage_chunks, e):
+    """Inverse of :func:`haar2`: coefficients ``c[b]`` to images ``out[b]``.
+
+    Stage ``i`` (the same levels as in :func:`haar2`) runs in ``stage_chunks[i]`` chunks.
+    """
     nb, H, We = c.shape
     W = We // e
     nstages = (levels + t - 1) // t
@@ -295,7 +298,8 @@ def ihaar2(c, out, s0, s1, levels, half, t, nchunks, e):
                 dst = s0[: h * w * e].reshape((h, w * e))
             else:
                 dst = s1[: h * w * e].reshape((h, w * e))
-            if h * w >= _PAR_MIN and nchunks > 1:
+            nchunks = stage_chunks[stage]
+            if nchunks > 1:
                 acc += _inv_stage_par(ll, cb, dst, h, w, tt, half, nchunks, e)
             else:
                 acc += _inv_stage_ser(ll, cb, dst, h, w, tt, half, e)

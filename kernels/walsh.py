@@ -13,8 +13,6 @@ an axis costs one read and one write of the array.
 import numpy as np
 from numba import njit, prange
 
-from .fourier import _PAR_MIN  # the sample loops below switch to parallel where those do
-
 
 @njit(cache=True, nogil=True)
 def _stages_vec(buf, N, h):
@@ -343,9 +341,12 @@ def _gather_weighted_parallel(buf, idx, weight, out):
 
 
 @njit(cache=True, nogil=True)
-def gather_weighted(buf, idx, weight, out):
-    """``out[k] = weight[k] * buf[idx[k]]`` (1-D arrays); True if every value is finite."""
-    if idx.size >= _PAR_MIN:
+def gather_weighted(buf, idx, weight, out, nchunks):
+    """``out[k] = weight[k] * buf[idx[k]]`` (1-D arrays); True if every value is finite.
+
+    ``nchunks > 1`` runs the parallel loop (the caller decides, as for ``fourier.gather``).
+    """
+    if nchunks > 1:
         bad = _gather_weighted_parallel(buf, idx, weight, out)
     else:
         bad = _gather_weighted_serial(buf, idx, weight, out)
@@ -375,12 +376,12 @@ def _scatter_weighted_parallel(y, idx, weight, buf):
 
 
 @njit(cache=True, nogil=True)
-def scatter_weighted(y, idx, weight, buf):
+def scatter_weighted(y, idx, weight, buf, nchunks):
     """``buf[idx[k]] = weight[k] * y[k]`` (other entries untouched; ``idx`` distinct).
 
-    True if every written value is finite.
+    True if every written value is finite; ``nchunks > 1`` runs the parallel loop.
     """
-    if idx.size >= _PAR_MIN:
+    if nchunks > 1:
         bad = _scatter_weighted_parallel(y, idx, weight, buf)
     else:
         bad = _scatter_weighted_serial(y, idx, weight, buf)

@@ -3,6 +3,7 @@ np.roll differences and dense matrices; one adjoint test for every operator and 
 
 import concurrent.futures
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -574,12 +575,11 @@ def test_walsh_haar_512_equals_composition_and_threads_agree(dtype, rng):
 
 
 def test_walsh_haar_many_samples_use_the_parallel_sample_kernels(rng):
-    from fastsparse.kernels.walsh import _PAR_MIN
-
+    from fastsparse._threads import SAMPLES_MIN
     from fastsparse.transforms import fwht, haar, ihaar
 
-    mask = np.ones((1024, 256), bool)  # 262144 samples > _PAR_MIN
-    assert mask.sum() > _PAR_MIN
+    mask = np.ones((1024, 256), bool)  # 262144 samples > SAMPLES_MIN
+    assert mask.sum() > SAMPLES_MIN
     A = SubsampledWalsh(mask) @ Haar((1024, 256), 7).H
     c = random_array(mask.shape, np.float64, rng)
     np.testing.assert_allclose(A.forward(c), fwht(ihaar(c, levels=7)).ravel(), rtol=0, atol=1e-13)
@@ -620,27 +620,29 @@ def test_compositions_pickle(rng):
 
 
 def test_weighted_gather_scatter_kernels_parallel_path(rng):
-    """The Walsh + Haar sample kernels switch to a parallel loop for many samples."""
+    """The Walsh + Haar sample kernels run a parallel loop when given chunks."""
     from fastsparse.kernels import walsh as k
 
-    n = k._PAR_MIN + 5
+    from fastsparse._threads import SAMPLES_MIN
+
+    n = SAMPLES_MIN + 5
     buf = random_array((2 * n,), np.complex128, rng)
     idx = rng.permutation(2 * n)[:n].astype(np.int64)
     w = rng.random(n)
-    for m in (10, n):  # serial and parallel loops
+    for m, nchunks in ((10, 1), (n, 2)):  # serial and parallel loops
         out = np.empty(m, np.complex128)
-        assert k.gather_weighted(buf, idx[:m], w[:m], out) is True
+        assert k.gather_weighted(buf, idx[:m], w[:m], out, nchunks) is True
         np.testing.assert_array_equal(out, w[:m] * buf[idx[:m]])
         z = np.zeros(2 * n, np.complex128)
-        assert k.scatter_weighted(out, idx[:m], w[:m], z) is True
+        assert k.scatter_weighted(out, idx[:m], w[:m], z, nchunks) is True
         ref = np.zeros(2 * n, np.complex128)
         ref[idx[:m]] = w[:m] * out
         np.testing.assert_array_equal(z, ref)
         b = buf.copy()
         b[idx[m // 2]] = np.nan
-        assert k.gather_weighted(b, idx[:m], w[:m], out) is False
+        assert k.gather_weighted(b, idx[:m], w[:m], out, nchunks) is False
         out[m - 1] = np.inf
-        assert k.scatter_weighted(out, idx[:m], w[:m], z) is False
+        assert k.scatter_weighted(out, idx[:m], w[:m], z, nchunks) is False
 
 
 # ----------------------------------------------------------------------------------- Haar
@@ -864,32 +866,34 @@ def test_mask_is_copied(rng):
 
 
 def test_fourier_gather_scatter_kernels_parallel_path(rng):
-    """The kernels switch to a parallel loop for many samples; both loops agree."""
+    """The kernels run a parallel loop when given chunks; both loops agree."""
     from fastsparse.kernels import fourier as k
 
-    n = k._PAR_MIN + 5
+    from fastsparse._threads import SAMPLES_MIN
+
+    n = SAMPLES_MIN + 5
     buf = random_array((2 * n,), np.complex128, rng)
     idx = rng.permutation(2 * n)[:n].astype(np.intp)
-    out = np.empty(n, np.complex128)
-    assert k.gather(buf, idx, np.float64(0.5), out) is True
-    np.testing.assert_array_equal(out, 0.5 * buf[idx])
-    z = np.zeros(2 * n, np.complex128)
-    assert k.scatter(out, idx, np.float64(2.0), z) is True
-    ref = np.zeros(2 * n, np.complex128)
-    ref[idx] = 2.0 * out
-    np.testing.assert_array_equal(z, ref)
-    for small in (False, True):  # parallel and serial loops report NaN/inf they write
-        m = 10 if small else n
+    for nchunks in (1, 2):
+        out = np.empty(n, np.complex128)
+        assert k.gather(buf, idx, np.float64(0.5), out, nchunks) is True
+        np.testing.assert_array_equal(out, 0.5 * buf[idx])
+        z = np.zeros(2 * n, np.complex128)
+        assert k.scatter(out, idx, np.float64(2.0), z, nchunks) is True
+        ref = np.zeros(2 * n, np.complex128)
+        ref[idx] = 2.0 * out
+        np.testing.assert_array_equal(z, ref)
+    for m, nchunks in ((n, 2), (10, 1)):  # parallel and serial loops report NaN/inf
         for val in (np.nan, np.inf, 1j * np.inf):
             b = buf.copy()
             b[idx[m // 2]] = val
-            assert k.gather(b, idx[:m], np.float64(1.0), out[:m]) is False
+            assert k.gather(b, idx[:m], np.float64(1.0), out[:m], nchunks) is False
             o = out[:m].copy()
             o[m - 1] = val
-            assert k.scatter(o, idx[:m], np.float64(1.0), z) is False
+            assert k.scatter(o, idx[:m], np.float64(1.0), z, nchunks) is False
         b = buf.copy()
         b[np.setdiff1d(np.arange(2 * n), idx[:m])[0]] = np.nan  # not gathered: not seen
-        assert k.gather(b, idx[:m], np.float64(1.0), out[:m]) is True
+        assert k.gather(b, idx[:m], np.float64(1.0), out[:m], nchunks) is True
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.float64])
@@ -909,5 +913,72 @@ def test_fourier_non_finite_anywhere_is_caught_with_one_sample(dtype):
         A.adjoint(y)
     # finite input whose spectrum overflows is not mistaken for NaN/inf input
     big = np.full((8, 16), np.finfo(np.float64).max)
-    out = SubsampledFourier(np.ones((8, 16), bool), planner="estimate").forward(big)
-    assert not np.isfinite(out).all()
+    with pytest.raises(ValueError, match="x: the result overflowed complex128"):
+        SubsampledFourier(np.ones((8, 16), bool), planner="estimate").forward(big)
+
+
+# ----------------------------------------------------------------------------- overflow
+def _overflow_cases():
+    """Every operator kind, with a mask dense enough (and holding the DC sample) that a
+    constant input near the dtype's maximum overflows in both directions."""
+    rng = np.random.default_rng(5)
+    m = rng.random((16, 16)) < 0.5
+    m[0, 0] = m[8, 8] = True  # Walsh and centred Fourier DC
+    ones = np.ones((5, 7))
+    return [
+        SubsampledFourier(m, planner="estimate"),
+        SubsampledWalsh(m),
+        SubsampledWalsh(m, order="dyadic"),
+        Haar((16, 16)),
+        Haar((16,)),
+        Matrix(ones),
+        Gradient((16, 16)),
+        SubsampledFourier(m, planner="estimate") @ Haar((16, 16)).H,
+        SubsampledWalsh(m) @ Haar((16, 16)).H,  # the blockwise operator
+        SubsampledWalsh(m, order="dyadic") @ Haar((16, 16)).H,
+        Matrix(ones) @ Matrix(np.ones((7, 3))),
+        SubsampledFourier(m, planner="estimate").H,
+        Gradient((16, 16)).H,
+    ]
+
+
+def _huge(shape, dtype, checker):
+    """Finite entries at 0.9 of the dtype's maximum (both parts, for complex): constant,
+    or with signs alternating along the last two axes (``checker``: a constant has zero
+    periodic differences, a checkerboard the largest)."""
+    big = 0.9 * np.finfo(np.dtype(dtype).type(0).real.dtype).max
+    sign = np.ones(shape)
+    if checker:
+        i, j = np.indices(shape[-2:])
+        sign = np.broadcast_to((-1.0) ** (i + j), shape)
+    x = (big * sign).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        x += 1j * x
+    assert np.isfinite(x).all()
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", _overflow_cases(), ids=repr)
+def test_overflow_is_an_error_naming_the_argument(op, dtype):
+    """A finite input whose result overflows raises, in both directions; an input 1e4
+    times smaller does not, and NaN input is still reported as NaN."""
+    checker = isinstance(getattr(op, "op", op), Gradient)
+    res_dt = op.result_dtype(np.dtype(dtype))
+    for name, apply, shape in (("x", op.forward, op.in_shape), ("y", op.adjoint, op.out_shape)):
+        arr = _huge(shape, dtype, checker)
+        with pytest.raises(ValueError, match=rf"^{name}: the result overflowed {res_dt} \(entries"):
+            apply(arr)
+        assert np.isfinite(apply(arr / 1e4)).all()
+        arr.flat[1] = np.nan
+        with pytest.raises(ValueError, match=f"^{name} contains NaN or inf"):
+            apply(arr)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_overflow_message_gives_the_entry_size(dtype):
+    A = Matrix(np.ones((2, 3)))
+    x = np.full(3, 0.9 * np.finfo(np.dtype(dtype).type(0).real.dtype).max, dtype)
+    msg = f"x: the result overflowed {dtype.__name__} (entries up to {float(x.real[0]):.1e}); "
+    with pytest.raises(ValueError, match="^" + re.escape(msg + "rescale the input") + "$"):
+        A.forward(x)

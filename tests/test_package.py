@@ -77,6 +77,42 @@ def test_env_threads_is_read():
     assert bad.returncode != 0 and "FASTSPARSE_NUM_THREADS" in bad.stderr
 
 
+def test_parallel_policy_chunks():
+    """One policy: serial below the measured minimum or on one thread, else all threads."""
+    from fastsparse import _threads as t
+
+    # measured values, moved from the kernels and solvers unchanged
+    assert (t.SAMPLES_MIN, t.HAAR_MIN, t.SOLVER_MIN) == (1 << 17, 1 << 14, 1 << 15)
+    for minimum in (t.SAMPLES_MIN, t.HAAR_MIN, t.SOLVER_MIN):
+        assert t.chunks(minimum - 1, minimum=minimum, threads=4) == 1
+        assert t.chunks(minimum, minimum=minimum, threads=4) == 4
+        assert t.chunks(minimum, minimum=minimum, threads=1) == 1
+    old = t.get_num_threads()
+    try:
+        t.set_num_threads(1)
+        assert t.chunks(1 << 30, minimum=t.SAMPLES_MIN) == 1
+        t.set_num_threads(t._max_threads())
+        assert t.chunks(1 << 30, minimum=t.SAMPLES_MIN) == t._max_threads()
+    finally:
+        t.set_num_threads(old)
+
+
+def test_haar_stage_chunks_follow_the_stage_size():
+    """A 2-D Haar stage (4 levels) is parallel when its input has >= HAAR_MIN elements."""
+    from fastsparse.transforms import _haar_stage_chunks
+
+    assert _haar_stage_chunks(512, 512, 9, 3).tolist() == [3, 1, 1]  # 2^18, 2^10, 2^2
+    assert _haar_stage_chunks(128, 128, 7, 3).tolist() == [3, 1]  # 2^14, 2^6
+    assert _haar_stage_chunks(128, 64, 6, 3).tolist() == [1, 1]  # 2^13
+    assert _haar_stage_chunks(512, 512, 9, 1).tolist() == [1, 1, 1]
+
+
+def test_import_fastsparse_loads_no_kernel_module():
+    code = "import sys, fastsparse; print(sorted(m for m in sys.modules if 'kernels' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_openmp_waits_passively_unless_the_user_chose():
     code = "import os, fastsparse; print(os.environ['OMP_WAIT_POLICY'])"
     env = {k: val for k, val in os.environ.items() if k != "OMP_WAIT_POLICY"}

@@ -434,3 +434,21 @@ def test_haar_round_trip_property(a, b, mult, data):
     c = haar(x, levels=levels)
     np.testing.assert_allclose(c, haar_ref(x, levels), atol=1e-12)
     np.testing.assert_allclose(ihaar(c, levels=levels), x, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize("shape", [(16,), (8, 16), (2, 8, 8)])
+def test_overflow_is_an_error_naming_the_argument(dtype, shape):
+    """Orthonormal transforms grow a constant by sqrt(N): near the dtype's maximum that
+    overflows, which is an error naming the argument, not a silent inf or NaN."""
+    big = 0.9 * np.finfo(np.dtype(dtype).type(0).real.dtype).max
+    x = np.full(shape, big, dtype)
+    if np.dtype(dtype).kind == "c":
+        x += 1j * big
+    for name, fn in (("x", fwht), ("x", haar), ("c", ihaar)):
+        with pytest.raises(ValueError, match=rf"^{name}: the result overflowed {np.dtype(dtype)} "):
+            fn(x)
+        assert np.isfinite(fn(x / 1e4)).all()
+    inplace = x.copy()
+    with pytest.raises(ValueError, match=rf"^x: the result overflowed {np.dtype(dtype)}; "):
+        fwht(inplace, out=inplace)
