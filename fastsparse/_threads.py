@@ -48,7 +48,8 @@ SAMPLES_MIN = 1 << 17
 #   (commit 70433da).
 HAAR_MIN = 1 << 14
 # - The solvers' fused elementwise passes over a primal or dual vector: its number of
-#   entries. Is ``_PARALLEL_MIN`` in fastsparse/solvers/_common.py (commit f163875).
+#   entries (the engine, WARPd, LASSO). Was ``_PARALLEL_MIN`` in fastsparse/solvers/_common.py
+#   (commit f163875).
 SOLVER_MIN = 1 << 15
 
 _num_threads: int | None = None

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .._threads import get_num_threads
+from .._threads import SOLVER_MIN, chunks, get_num_threads
 from .._validation import real_dtype
 from ..kernels import pd
 from ..operators import LinearOperator
@@ -18,7 +18,6 @@ from ..operators import LinearOperator
 __all__: list[str] = []
 
 # Problems with fewer entries than this run the serial kernels (parallel launch costs more).
-_PARALLEL_MIN = 1 << 15
 
 
 def weights_flat(w: np.ndarray | None, rdt: np.dtype) -> tuple[np.ndarray, int]:
@@ -135,8 +134,8 @@ class Engine:
     def configure_threads(self) -> None:
         """Read the thread setting (applies it to the calling thread) and pick the kernels."""
         nth = get_num_threads()
-        self.par_x = nth > 1 and self.n >= _PARALLEL_MIN
-        self.par_v = nth > 1 and self.m >= _PARALLEL_MIN
+        self.par_x = chunks(self.n, minimum=SOLVER_MIN, threads=nth) > 1
+        self.par_v = chunks(self.m, minimum=SOLVER_MIN, threads=nth) > 1
         self.nchunks = nth
 
     def set_x(self, x0: np.ndarray | None) -> None:

@@ -13,11 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from .._threads import get_num_threads
+from .._threads import SOLVER_MIN, chunks, get_num_threads
 from .._validation import check_int, check_real
 from ..kernels import warpd as _k
 from ..operators import LinearOperator
-from ._engine import _PARALLEL_MIN
 from ._problem import Problem, check_callback, norm_bound
 from ._result import Result
 
@@ -126,8 +125,8 @@ def lasso(
 
     nth = get_num_threads()
     n, m = int(np.prod(in_shape)), int(np.prod(m_shape))
-    par_x = nth > 1 and n >= _PARALLEL_MIN
-    par_u = nth > 1 and m >= _PARALLEL_MIN
+    par_x = chunks(n, minimum=SOLVER_MIN, threads=nth) > 1
+    par_u = chunks(m, minimum=SOLVER_MIN, threads=nth) > 1
     x = np.zeros(in_shape, dt) if x0 is None else x0.copy()
     xn = np.empty(in_shape, dt)
     z = x.copy()

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._threads import get_num_threads
+from .._threads import SOLVER_MIN, chunks, get_num_threads
 from .._validation import (
     check_int,
     check_real,
@@ -21,7 +21,6 @@ from .._validation import (
 from ..kernels import pd as _pd
 from ..kernels import warpd as _k
 from ..operators import LinearOperator
-from ._engine import _PARALLEL_MIN
 from ._problem import Problem, check_callback, check_operator, norm_bound
 from ._result import Result
 
@@ -323,9 +322,9 @@ def warpd(
 
     nth = get_num_threads()
     n, m = int(np.prod(in_shape)), int(np.prod(A.out_shape))
-    par_x = nth > 1 and n >= _PARALLEL_MIN
-    par_u = nth > 1 and m >= _PARALLEL_MIN
-    par_b = B is not None and nth > 1 and w.size >= _PARALLEL_MIN
+    par_x = chunks(n, minimum=SOLVER_MIN, threads=nth) > 1
+    par_u = chunks(m, minimum=SOLVER_MIN, threads=nth) > 1
+    par_b = B is not None and chunks(w.size, minimum=SOLVER_MIN, threads=nth) > 1
     m_shape = tuple(A.out_shape)
     # state and buffers, allocated once
     x = np.zeros(in_shape, dt) if x0 is None else x0.copy()
