@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_array, check_int, check_mask, is_power_of_two
+from ..operators import Haar, SubsampledFourier, SubsampledWalsh
+from ..sampling import level_weights, phantom_sparsity
+from ..transforms import haar_levels
 from ._methods import METHODS
 from ._problem import Problem, check_callback
 
@@ -25,8 +28,6 @@ def build_problem(
     ``y``, which must then be given) or the per-level sparsities. Returns ``(A, haar, w)``
     with ``w`` a float64 array of the coefficient shape or None.
     """
-    from ..operators import Haar, SubsampledFourier, SubsampledWalsh
-
     mask = check_mask(mask, "mask", ndim=2)
     if transform not in _TRANSFORMS:
         raise ValueError(f"transform must be 'fourier' or 'walsh', got {transform!r}")
@@ -50,9 +51,6 @@ def build_problem(
     if isinstance(weights, str):
         if weights != "levels":
             raise ValueError(f"weights must be 'levels', None or an array, got {weights!r}")
-        from ..sampling import level_weights, phantom_sparsity
-        from ..transforms import haar_levels
-
         if isinstance(sparsity, str) and sparsity not in _SPARSITY:
             raise ValueError(
                 f"sparsity must be 'phantom', 'estimate' or per-level counts, got {sparsity!r}"

@@ -7,7 +7,8 @@ import numbers
 
 import numpy as np
 
-from .._validation import as_array, check_int, check_real
+from .._validation import as_array, check_int, check_real, out_array
+from ..kernels import prox, rounding
 
 __all__ = ["Arithmetic", "round_to_bits"]
 
@@ -26,13 +27,11 @@ def _real_view(x: np.ndarray) -> np.ndarray:
 
 def _sumsq(a: np.ndarray) -> float:
     """``||a||^2`` by a Numba loop (BLAS dot products stall when the machine is loaded)."""
-    from ..kernels import prox
 
     return float(prox.sum_squares(np.ascontiguousarray(a).reshape(-1)))
 
 
 def _round_inplace(x: np.ndarray, bits: int, stochastic: bool, key: int) -> None:
-    from ..kernels import rounding
 
     r = _real_view(x)
     rdt = r.dtype
@@ -93,7 +92,6 @@ def round_to_bits(x, bits: int, *, mode: str = "nearest", seed=None, out=None) -
     if out is None:
         out = x.copy()
     else:
-        from .._validation import out_array
 
         out = out_array(out, x.shape, x.dtype)
         if out is not x:

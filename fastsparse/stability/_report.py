@@ -9,17 +9,19 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_int, check_real
+from ..data import phantom
+from ..operators import Haar, SubsampledFourier
+from ..sampling import das, uniform
+from ..solvers import FIRENET
 from ._arithmetic import Arithmetic
+from ._attack import image_network, worst_case_perturbation
 from ._perturb import perturb
+from ._unstable import StabilisedReconstructor, random_ellipses, train_unstable
 
 __all__ = ["demo_unstable", "format_report", "stability_report"]
 
 
 def _setup(n, fraction, mask, seed, lam, restarts, inner):
-    from ..data import phantom
-    from ..operators import Haar, SubsampledFourier
-    from ..sampling import das, uniform
-    from ..solvers import FIRENET
 
     if mask == "das":
         M = das((n, n), fraction, seed=seed)
@@ -205,11 +207,6 @@ def demo_unstable(
     perturbation found for the unstable map (the paper's test: AUTOMAP's perturbations fed
     to FIRENET appended to AUTOMAP).
     """
-    from ..operators import Haar, SubsampledFourier
-    from ..sampling import das
-    from ..solvers import FIRENET
-    from ._attack import image_network, worst_case_perturbation
-    from ._unstable import StabilisedReconstructor, random_ellipses, train_unstable
 
     t0 = time.perf_counter()
     # small images: one FFTW thread (threads cost more than they save at this size)
