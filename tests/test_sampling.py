@@ -503,3 +503,152 @@ def test_level_weights_bad_input():
         sampling.level_weights(np.array([-1, 0]), [1, 2])
     with pytest.raises(TypeError, match="levels"):
         sampling.level_weights(np.array([0.0, 1.0]), [1, 2])
+
+
+# ----------------------------------------------------------------- estimate_sparsity
+
+
+def sparse_image(shape, levels, rng, density=0.05):
+    """Image synthesised with PyWavelets from a random sparse Haar coefficient array."""
+    c0 = pywt.coeffs_to_array(
+        pywt.wavedec2(np.zeros(shape), "haar", mode="periodization", level=levels)
+    )
+    arr, slices = c0
+    support = rng.random(arr.shape) < density
+    arr = np.where(support, rng.uniform(-3.0, 3.0, arr.shape), 0.0)
+    arr[: shape[0] >> levels, : shape[1] >> levels] = rng.uniform(2.0, 6.0)  # a bright mean
+    coeffs = pywt.array_to_coeffs(arr, slices, output_format="wavedec2")
+    return pywt.waverec2(coeffs, "haar", mode="periodization")
+
+
+def rule_counts(x, levels, r):
+    """The estimator's rule on the true image: ``|c| > 0.5 * q999(|x|)`` per level (PyWavelets)."""
+    c = pywt.coeffs_to_array(pywt.wavedec2(x, "haar", mode="periodization", level=levels))[0]
+    lab = fastsparse.haar_levels(x.shape, levels=levels, r=r)
+    t = 0.5 * np.quantile(np.abs(x), 0.999)
+    return np.array([max(1, int(np.sum(np.abs(c[lab == lvl]) > t))) for lvl in range(r)])
+
+
+def full_samples(x, kind):
+    if kind == "fourier":
+        return np.fft.fftshift(np.fft.fft2(x, norm="ortho")).ravel()
+    return fastsparse.fwht(x, order="sequency").ravel()
+
+
+@pytest.mark.parametrize(
+    ("kind", "shape", "levels", "r"),
+    [
+        ("fourier", (64, 64), 5, 5),
+        ("fourier", (48, 80), 4, 5),  # non-square, not powers of two
+        ("fourier", (32, 64), 3, 2),
+        ("walsh", (64, 64), 5, 6),
+        ("walsh", (32, 128), 4, 4),
+    ],
+)
+def test_estimate_sparsity_fully_sampled_equals_rule(kind, shape, levels, r):
+    rng = np.random.default_rng(7)
+    x = sparse_image(shape, levels, rng)
+    mask = np.ones(shape, dtype=bool)
+    s = sampling.estimate_sparsity(full_samples(x, kind), mask, transform=kind, levels=levels, r=r)
+    assert s.dtype == np.float64 and s.shape == (r,)
+    np.testing.assert_array_equal(s, rule_counts(x, levels, r))
+
+
+def test_estimate_sparsity_phantom_fully_sampled_is_phantom_rule():
+    x = fastsparse.data.phantom(128)
+    mask = np.ones((128, 128), dtype=bool)
+    s = sampling.estimate_sparsity(full_samples(x, "fourier"), mask)  # levels = r = 6
+    np.testing.assert_array_equal(s, np.maximum(sampling.phantom_sparsity(128), 1))
+
+
+def das_data(kind, n=64, name="texture", seed=0):
+    mask = sampling.das((n, n), 0.25, kind=kind, seed=seed)
+    y = full_samples(fastsparse.data.load(name, n), kind)[mask.ravel()]
+    return y, mask
+
+
+@pytest.mark.parametrize("kind", ["fourier", "walsh"])
+def test_estimate_sparsity_scale_invariant(kind):
+    y, mask = das_data(kind)
+    s = sampling.estimate_sparsity(y, mask, transform=kind)
+    for a in (1e-6, 1e6, -3.0):
+        np.testing.assert_allclose(
+            sampling.estimate_sparsity(y * a, mask, transform=kind), s, rtol=1e-9
+        )
+    assert s.min() >= 1 and s.max() > 1
+
+
+@pytest.mark.parametrize("kind", ["fourier", "walsh"])
+def test_estimate_sparsity_global_phase_invariant(kind):
+    y, mask = das_data(kind)
+    y = y * np.exp(0.3j)  # complex data (also for Walsh)
+    s = sampling.estimate_sparsity(y, mask, transform=kind)
+    np.testing.assert_allclose(
+        sampling.estimate_sparsity(y * np.exp(2.1j), mask, transform=kind), s, rtol=1e-9
+    )
+
+
+def test_estimate_sparsity_close_to_truth_when_subsampled():
+    # 25% DAS at 128 (the texture, not the phantom): every level within a factor 2 of the
+    # rule on the true image. A heuristic's sanity bound, not a precision claim.
+    x = fastsparse.data.texture(128)
+    mask = sampling.das((128, 128), 0.25, seed=1)
+    y = full_samples(x, "fourier")[mask.ravel()]
+    ratio = sampling.estimate_sparsity(y, mask) / rule_counts(x, 6, 6)
+    assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio
+
+
+@pytest.mark.parametrize(
+    ("kind", "dtype", "ref"),
+    [("fourier", np.complex64, np.complex128), ("walsh", np.float32, np.float64)],
+)
+def test_estimate_sparsity_dtypes(kind, dtype, ref):
+    y, mask = das_data(kind)
+    s = sampling.estimate_sparsity(y.astype(dtype), mask, transform=kind)
+    s64 = sampling.estimate_sparsity(y.astype(ref), mask, transform=kind)
+    assert s.dtype == np.float64
+    # single-precision rounding can move a coefficient across the threshold
+    np.testing.assert_allclose(s, s64, rtol=0.02, atol=2)
+
+
+def test_estimate_sparsity_zero_data_gives_ones():
+    mask = sampling.das((32, 32), 0.25, seed=0)
+    s = sampling.estimate_sparsity(np.zeros(int(mask.sum())), mask)
+    np.testing.assert_array_equal(s, np.ones(4))
+
+
+def test_estimate_sparsity_bad_input():
+    y, mask = das_data("fourier", n=32)
+    est = sampling.estimate_sparsity
+    with pytest.raises(ValueError, match="y must have mask.sum"):
+        est(y[:-1], mask)
+    with pytest.raises(ValueError, match="y must be 1-D"):
+        est(y.reshape(1, -1), mask)
+    bad = y.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN"):
+        est(bad, mask)
+    with pytest.raises(TypeError, match="y"):
+        est(None, mask)
+    with pytest.raises(ValueError, match="mask is empty"):
+        est(np.zeros(0), np.zeros((32, 32), bool))
+    with pytest.raises(TypeError, match="mask"):
+        est(y, mask.astype(int))
+    with pytest.raises(ValueError, match="mask must be 2-D"):
+        est(y, mask.ravel())
+    with pytest.raises(ValueError, match="transform"):
+        est(y, mask, transform="haar")
+    with pytest.raises(ValueError, match="levels"):
+        est(y, mask, levels=0)
+    with pytest.raises(ValueError, match="levels"):
+        est(y, mask, levels=6)  # 32 = 2**5
+    with pytest.raises(TypeError, match="levels"):
+        est(y, mask, levels=2.0)
+    with pytest.raises(ValueError, match="r must"):
+        est(y, mask, levels=3, r=5)
+    with pytest.raises(ValueError, match="r must"):
+        est(y, mask, r=0)
+    with pytest.raises(ValueError, match="power-of-two"):
+        est(np.ones(24 * 24), np.ones((24, 24), bool), transform="walsh")
+    with pytest.raises(ValueError, match="even"):
+        est(np.ones(9), np.ones((3, 3), bool))
