@@ -179,9 +179,9 @@ def fourier_haar(
         Haar levels, ``1 <= levels <= log2(n)``; default ``log2(n) - 1`` (as
         :func:`fastsparse.reconstruct`).
     weights : None, "levels" or ndarray
-        None (all ones), ``"levels"`` (the weights of :func:`fastsparse.reconstruct`:
-        :func:`fastsparse.level_weights` of the phantom's sparsities in levels), or
-        positive weights of shape ``(n, n)``.
+        None (all ones), ``"levels"`` (:func:`fastsparse.level_weights` of the phantom's
+        sparsities in levels: ``reconstruct(..., sparsity="phantom")``'s weights, fixed
+        for a problem whatever its noise draw), or positive weights of shape ``(n, n)``.
     image : str or ndarray
         A built-in image name (:func:`fastsparse.data.images`) or a real ``(n, n)`` array.
     seed : int

@@ -752,8 +752,21 @@ def estimate_sparsity(y, mask, *, transform="fourier", levels=None, r=None) -> n
     >>> s.dtype, s.shape, bool(s.min() >= 1)
     (dtype('float64'), (5,), True)
     """
-    from .transforms import haar_levels, ihaar
+    mask, levels = haar_layout(mask, transform, levels)
+    r = levels if r is None else check_int(r, "r", minimum=1, maximum=levels + 1)
+    m = int(mask.sum())
+    yv = as_array(y, "y", ndim=1)
+    if yv.size != m:
+        raise ValueError(f"y must have mask.sum() = {m} entries, got {yv.size}")
+    return estimate_checked(yv, mask, transform, levels, r)
 
+
+def haar_layout(mask, transform: str, levels) -> tuple[np.ndarray, int]:
+    """The checked ``mask`` (copy) and Haar ``levels`` of a subsampled transform + Haar model.
+
+    ``levels=None`` gives ``log2(N) - 1`` for square power-of-two masks, else the largest
+    number with both sides divisible by ``2**levels``.
+    """
     mask = check_mask(mask, "mask", ndim=2)
     if transform not in _KINDS:
         raise ValueError(f"transform must be 'fourier' or 'walsh', got {transform!r}")
@@ -770,13 +783,17 @@ def estimate_sparsity(y, mask, *, transform="fourier", levels=None, r=None) -> n
         )
     if levels is None:
         levels = max(most - 1, 1) if n1 == n2 and is_power_of_two(n1) else most
-    levels = check_int(levels, "levels", minimum=1, maximum=most)
-    r = levels if r is None else check_int(r, "r", minimum=1, maximum=levels + 1)
-    m = int(mask.sum())
-    yv = as_array(y, "y", ndim=1)
-    if yv.size != m:
-        raise ValueError(f"y must have mask.sum() = {m} entries, got {yv.size}")
+    return mask, check_int(levels, "levels", minimum=1, maximum=most)
+
+
+def estimate_checked(yv: np.ndarray, mask: np.ndarray, transform: str, levels: int, r: int):
+    """``estimate_sparsity`` on validated arguments (``yv`` the finite 1-D samples)."""
+    from .transforms import haar_levels, ihaar
+
     yv = yv.astype(np.complex128 if yv.dtype.kind == "c" else np.float64)
+    big = float(np.max(np.abs(yv))) if yv.size else 0.0
+    if big > 0:  # the counts are scale invariant; unit scale keeps squares in range
+        yv = yv / big
 
     c, var = _compensated_coefficients(yv, mask, transform, levels)
     a = np.abs(c)

@@ -185,7 +185,7 @@ def test_level_weights_are_reconstructs():
 
     for n in (16, 64):
         p = problems.fourier_haar(n, weights="levels")
-        _, H, w = build_problem(p.mask)
+        _, H, w = build_problem(p.mask, sparsity="phantom")
         assert H.levels == p.haar.levels
         np.testing.assert_array_equal(p.weights, w)
 

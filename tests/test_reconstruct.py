@@ -114,9 +114,30 @@ def test_complex64(rng):
 def test_default_levels_and_phantom_sparsity(rng):
     n = 32
     mask = _mask(n, rng)
-    A, H, w = build_problem(mask)
+    A, H, w = build_problem(mask, sparsity="phantom")
     assert H.levels == 4  # log2(32) - 1
     assert w.shape == (n, n) and np.all(w > 0)
+    with pytest.raises(ValueError, match="needs the data y"):
+        build_problem(mask)  # the default sparsity is estimated from the data
+
+
+def test_default_weights_are_estimated_from_the_data(rng):
+    """reconstruct's default weights use estimate_sparsity on y, not the phantom's counts."""
+    from fastsparse.data import texture
+    from fastsparse.operators import SubsampledFourier
+    from fastsparse.sampling import estimate_sparsity, level_weights
+    from fastsparse.transforms import haar_levels
+
+    n = 64
+    mask = _mask(n, rng)
+    y = SubsampledFourier(mask).forward(texture(n))
+    img, r = reconstruct(y, mask, method="firenet", return_result=True)
+    s = np.maximum(estimate_sparsity(y, mask, levels=5), 1.0)
+    w = level_weights(haar_levels((n, n), levels=5, r=5), s)
+    ref = reconstruct(y, mask, method="firenet", weights=w)
+    np.testing.assert_array_equal(img, ref)
+    phantom = reconstruct(y, mask, method="firenet", sparsity="phantom")
+    assert not np.array_equal(img, phantom)
 
 
 def test_errors(rng):

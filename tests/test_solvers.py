@@ -164,7 +164,7 @@ def test_huge_restart_count_is_lazy():
         ({"method": "firenet", "schedule": "adaptive"}, "disagree"),
         ({"schedule": "slow"}, "schedule must be"),
         ({"sparsity": [-1, 2, 3]}, "sparsity must be nonnegative"),
-        ({"sparsity": "guess"}, "sparsity must be 'phantom'"),
+        ({"sparsity": "guess"}, "sparsity must be 'estimate'"),
         ({"method": "firenet", "restarts": 0}, "restarts must be >= 1"),
         ({"method": "firenet", "tau": 2.0, "sigma": 1.0}, "tau and sigma must satisfy"),
     ],
@@ -199,7 +199,7 @@ def test_reconstruct_pdhg_method_equals_pdhg():
     img, r = reconstruct(y, mask, levels=2, method="pdhg", iterations=40, return_result=True)
     from fastsparse.solvers._reconstruct import build_problem
 
-    A, H, w = build_problem(mask, levels=2)
+    A, H, w = build_problem(mask, levels=2, y=y)
     ref = fs.pdhg(A, y, lam=2.5e-4, weights=w, iterations=40, tau=1.0, sigma=1.0)
     np.testing.assert_array_equal(r.x, ref.x)
     np.testing.assert_allclose(img, H.adjoint(ref.x), rtol=0, atol=0)

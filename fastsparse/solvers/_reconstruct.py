@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_array, check_int, check_mask, is_power_of_two
+from .._validation import as_array, is_power_of_two
 from ..operators import Haar, SubsampledFourier, SubsampledWalsh
-from ..sampling import level_weights, phantom_sparsity
+from ..sampling import estimate_checked, haar_layout, level_weights, phantom_sparsity
 from ..transforms import haar_levels
 from ._methods import METHODS
 from ._problem import Problem, check_callback
 
 __all__ = ["reconstruct", "build_problem"]
 
-_TRANSFORMS = ("fourier", "walsh")
-_SPARSITY = ("phantom", "estimate")
+_SPARSITY = ("estimate", "phantom")
 #: ``schedule=`` values (the earlier name of ``method``) and the methods they name.
 _SCHEDULE_ALIAS = {"adaptive": "adaptive", "fixed": "firenet"}
 
@@ -24,62 +23,60 @@ def build_problem(
 ):
     """The operator ``A = U @ Haar.H``, the Haar operator and the weights of ``reconstruct``.
 
-    ``sparsity``: None or ``"phantom"`` (the phantom rule), ``"estimate"`` (from the data
-    ``y``, which must then be given) or the per-level sparsities. Returns ``(A, haar, w)``
+    ``sparsity``: ``"estimate"`` (default, from the data ``y``, which must then be given),
+    ``"phantom"`` (the phantom rule) or the per-level sparsities. Returns ``(A, haar, w)``
     with ``w`` a float64 array of the coefficient shape or None.
     """
-    mask = check_mask(mask, "mask", ndim=2)
-    if transform not in _TRANSFORMS:
-        raise ValueError(f"transform must be 'fourier' or 'walsh', got {transform!r}")
-    shape = mask.shape
-    n1, n2 = shape
-    if transform == "walsh" and not (is_power_of_two(n1) and is_power_of_two(n2)):
-        raise ValueError(f"mask must have power-of-two sides for transform='walsh', got {shape}")
-    most = min((n1 & -n1).bit_length() - 1, (n2 & -n2).bit_length() - 1)
-    if most < 1:
-        raise ValueError(
-            f"mask sides must be even (the Haar transform needs sides divisible by "
-            f"2**levels, levels >= 1), got shape {shape}"
-        )
-    if levels is None:
-        levels = max(most - 1, 1) if n1 == n2 and is_power_of_two(n1) else most
-    levels = check_int(levels, "levels", minimum=1, maximum=max(most, 1))
-    H = Haar(shape, levels=levels)
+    mask, levels, A, H = _operator(mask, transform, levels)
+    yv = None if y is None else as_array(y, "y", shape=tuple(A.out_shape))
+    return A, H, _weights(weights, sparsity, mask, transform, levels, yv)
+
+
+def _operator(mask, transform, levels):
+    """Checked mask and levels, ``A = U @ Haar.H`` and the Haar operator."""
+    mask, levels = haar_layout(mask, transform, levels)
+    H = Haar(mask.shape, levels=levels)
     U = SubsampledFourier(mask) if transform == "fourier" else SubsampledWalsh(mask)
-    A = U @ H.H
-    w = None
-    if isinstance(weights, str):
-        if weights != "levels":
-            raise ValueError(f"weights must be 'levels', None or an array, got {weights!r}")
-        if isinstance(sparsity, str) and sparsity not in _SPARSITY:
+    return mask, levels, U @ H.H, H
+
+
+def _weights(weights, sparsity, mask, transform, levels, y) -> np.ndarray | None:
+    """The weights: ``"levels"`` (``sqrt(s / s_l)`` for the chosen sparsity), None or an array."""
+    shape = mask.shape
+    if weights is None:
+        return None
+    if not isinstance(weights, str):
+        return as_array(weights, "weights", dtype=np.float64, shape=shape)
+    if weights != "levels":
+        raise ValueError(f"weights must be 'levels', None or an array, got {weights!r}")
+    if sparsity is None:
+        sparsity = "estimate"
+    if isinstance(sparsity, str):
+        if sparsity not in _SPARSITY:
             raise ValueError(
-                f"sparsity must be 'phantom', 'estimate' or per-level counts, got {sparsity!r}"
+                f"sparsity must be 'estimate', 'phantom' or per-level counts, got {sparsity!r}"
             )
-        if sparsity is None or (isinstance(sparsity, str) and sparsity == "phantom"):
+        if sparsity == "phantom":
+            n1, n2 = shape
             if n1 != n2 or not is_power_of_two(n1) or n1 < 8:
                 raise ValueError(
-                    "sparsity must be given for weights='levels' unless the image is square "
-                    f"with a power-of-two side >= 8, got shape {shape}"
+                    "sparsity='phantom' needs a square image with a power-of-two side >= 8, "
+                    f"got shape {shape}"
                 )
             s = phantom_sparsity(n1, levels, levels)
-        elif isinstance(sparsity, str):  # "estimate"
+        else:
             if y is None:
                 raise ValueError("sparsity='estimate' needs the data y")
-            from ..sampling import estimate_sparsity
-
-            s = estimate_sparsity(y, mask, transform=transform, levels=levels, r=levels)
-        else:
-            s = as_array(sparsity, "sparsity", ndim=1, real=True, dtype=np.float64)
-            if s.size < 1 or s.size > levels + 1:
-                raise ValueError(f"sparsity must have 1 to {levels + 1} entries, got {s.size}")
-            if s.min() < 0:
-                raise ValueError(f"sparsity must be nonnegative, got {s.tolist()}")
-        s = np.maximum(np.asarray(s, dtype=np.float64), 1.0)  # empty levels get weight sqrt(s)
-        lev = haar_levels(shape, levels=levels, r=int(s.size))
-        w = level_weights(lev, s)
-    elif weights is not None:
-        w = as_array(weights, "weights", dtype=np.float64, shape=shape)
-    return A, H, w
+            s = estimate_checked(y, mask, transform, levels, levels)
+    else:
+        s = as_array(sparsity, "sparsity", ndim=1, real=True, dtype=np.float64)
+        if s.size < 1 or s.size > levels + 1:
+            raise ValueError(f"sparsity must have 1 to {levels + 1} entries, got {s.size}")
+        if s.min() < 0:
+            raise ValueError(f"sparsity must be nonnegative, got {s.tolist()}")
+    s = np.maximum(np.asarray(s, dtype=np.float64), 1.0)  # empty levels get weight sqrt(s)
+    lev = haar_levels(shape, levels=levels, r=int(s.size))
+    return level_weights(lev, s)
 
 
 def reconstruct(
@@ -127,13 +124,13 @@ def reconstruct(
         Regularisation weight (default 2.5e-4, the paper's images).
     levels : int, optional
         Haar decomposition levels (default ``log2(N) - 1`` for square power-of-two images).
-    sparsity : {"phantom", "estimate"} or array_like, optional
-        Sparsity ``s_l`` per level for the weights ``sqrt(s / s_l)``: ``"phantom"`` (the
-        default, also None) counts the significant Haar coefficients of the Shepp-Logan
-        phantom of the image's size in each of ``levels`` levels
-        (``fastsparse.sampling.phantom_sparsity``); ``"estimate"`` estimates them from the
-        data (``fastsparse.sampling.estimate_sparsity``); or give the counts (levels with
-        0 count as 1).
+    sparsity : {"estimate", "phantom"} or array_like, optional
+        Sparsity ``s_l`` per level (``levels`` levels) for the weights ``sqrt(s / s_l)``:
+        ``"estimate"`` (the default, also None) estimates them from the data
+        (``fastsparse.sampling.estimate_sparsity``); ``"phantom"`` counts the significant
+        Haar coefficients of the Shepp-Logan phantom of the image's size
+        (``fastsparse.sampling.phantom_sparsity``; the default before 0.2); or give the
+        counts (levels with 0 count as 1). See the user guide, "Weights in levels".
     weights : "levels", None or array_like
         ``"levels"`` (default): ``sqrt(s / s_l)`` per level; None: all ones; or an array
         of the image shape.
@@ -194,11 +191,9 @@ def reconstruct(
             raise ValueError(f"options: {key!r} is given twice (keyword and options)")
         given[key] = value
     opts = METHODS[name].check(given)
-    A, H, w = build_problem(
-        mask, transform=transform, levels=levels, sparsity=sparsity, weights=weights, y=y
-    )
+    mask, levels, A, H = _operator(mask, transform, levels)
     problem = Problem.build(A, y, lam=lam, dtype=dtype)
-    problem.weights = w
+    problem.weights = _weights(weights, sparsity, mask, transform, levels, problem.y)
     result = METHODS[name].solve(
         problem, callback=check_callback(callback), progress=progress, **opts
     )
