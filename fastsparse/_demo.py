@@ -1,8 +1,9 @@
 """``fastsparse demo``: reconstruct the built-in phantom from 25% Fourier and Walsh samples.
 
-Per SPEC: multilevel DAS masks, 2% noise ``y = y0 + 0.02 ||y0|| g/||g||`` (complex Gaussian
-``g`` for Fourier, real for Walsh), the weighted square-root LASSO over Haar coefficients
-with weights in levels, solved by ``fastsparse.reconstruct``. Prints error, PSNR and time.
+As in Colbrook, Antun & Hansen, PNAS 2022: multilevel DAS masks, 2% noise
+``y = y0 + 0.02 ||y0|| g/||g||`` (complex Gaussian ``g`` for Fourier, real for Walsh), the
+weighted square-root LASSO over Haar coefficients with weights in levels, solved by
+``fastsparse.reconstruct``. Prints error, PSNR and time.
 """
 
 from __future__ import annotations

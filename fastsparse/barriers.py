@@ -1,4 +1,4 @@
-"""The barrier table (SPEC section 7): LISTA against FIRENET on inexact input.
+"""The barrier table of Colbrook, Antun & Hansen, PNAS 2022: LISTA against FIRENET on inexact input.
 
 ``impossibility_table`` rebuilds the two 21 x 22 matrices that differ by at most ``2^-n``,
 runs FIRENET on the perturbed input and trains LISTA (in NumPy: hand-written forward,
@@ -25,6 +25,7 @@ __all__ = [
     "corrected_firenet_value",
     "impossibility_table",
     "train_lista",
+    "format_rows",
     "add_arguments",
     "run",
 ]
@@ -33,7 +34,7 @@ DELTA_A = 1.0 / 6.0
 LAM = 1.0
 N1, N2 = 2, 20
 
-#: Published FIRENET column per (K, n) (computed with buggy indices, see SPEC section 7).
+#: Published FIRENET column per (K, n) (computed with buggy indices: see ``_EXPLANATION``).
 PUBLISHED_FIRENET = {
     (1, 10): 0.2597827,
     (1, 20): 0.2598050,
@@ -75,7 +76,7 @@ class BarrierProblem:
 
 
 def barrier_problem(K: int, n: int) -> BarrierProblem:
-    """Build ``A^(1)``, ``A^(2)``, ``y`` exactly as in SPEC section 7 (``j = 2``: 0-based index 1).
+    """Build ``A^(1)``, ``A^(2)``, ``y`` exactly as in the paper's experiment (``j = 2``: index 1).
 
     ``gamma = sqrt(2)(1 - delta_A) 10^K / (3 lam)``, ``rho = 1 - delta_A``, ``e = 2^(-n-1)``,
     ``t = (e/(gamma lam)) rho^2 / (1 + rho e/(gamma lam))``, ``rho_min = rho - t``;
@@ -112,13 +113,13 @@ def barrier_problem(K: int, n: int) -> BarrierProblem:
 
 
 def corrected_firenet_value(K: int) -> float:
-    """SPEC's corrected FIRENET value ``c / sqrt(2)`` (the midpoint of ``c e1`` and ``c e2``)."""
+    """The corrected FIRENET value ``c / sqrt(2)`` (the midpoint of ``c e1`` and ``c e2``)."""
     p = barrier_problem(K, 30)
     return p.c / math.sqrt(2.0)
 
 
 def firenet_distance(prob: BarrierProblem, *, restarts=30, inner=50, delta=1e-6) -> float:
-    """``||FIRENET(A_n, y) - x*||`` with SPEC's parameters (w = 1, lam = 1, eps0 = ||y||)."""
+    """``||FIRENET(A_n, y) - x*||`` with the paper's parameters (w = 1, lam = 1, eps0 = ||y||)."""
     from .operators import Matrix
     from .solvers import FIRENET
 
@@ -211,7 +212,7 @@ def train_lista(
     lr=None,
     seed=5,
 ) -> LISTAResult:
-    """Train LISTA on data of ``A_n`` (SPEC section 7) with hand-written gradients and Adam.
+    """Train LISTA on data of ``A_n`` (the paper's setting) with hand-written gradients and Adam.
 
     ``x_{k+1} = S_{theta_k}(x_k + W_k^T (y - A x_k / (10 ||A||)))``, ``x_0 = 0``, MSE loss,
     Adam (beta 0.9, 0.999) with ``lr = 2e-4 10^(-K/3)``, thresholds kept ``>= 0``; the weights
@@ -287,7 +288,7 @@ class BarrierRow:
 def impossibility_table(
     K=(1, 3, 6), train_sizes=(10, 20, 30), seed=0, *, epochs=100, lista=True, verbose=False
 ) -> list[BarrierRow]:
-    """Reproduce the LISTA-vs-FIRENET barrier table (SPEC section 7).
+    """Reproduce the LISTA-vs-FIRENET barrier table (Colbrook, Antun & Hansen, PNAS 2022).
 
     Parameters
     ----------
@@ -295,11 +296,12 @@ def impossibility_table(
         Target digits: ``x* = c e1`` with ``c ~ 2.12 10^-K``.
     train_sizes : sequence of int
         The values ``n`` of the rows: the input accuracy ``||A - A_n|| <= 2^-n`` (the name
-        follows DESIGN; the training-set size itself is fixed at 8000).
+        is kept for compatibility; the training-set size itself is fixed at 8000).
     seed : int
         Added to LISTA's data seed 5 (``seed=0`` is the reference setting).
     epochs : int
-        LISTA epochs (the reference trains 4000; see the README for the budget used).
+        LISTA epochs (the reference trains 4000; 100 already reproduces its training
+        minimiser to 7 digits, see the user guide's stability page).
     lista : bool
         Train LISTA (False: FIRENET column only, seconds).
     verbose : bool
@@ -308,7 +310,7 @@ def impossibility_table(
     Returns
     -------
     list of BarrierRow
-        ``firenet`` and ``lista`` are ``||Phi(y_n) - x*||_2``; ``corrected`` = c/sqrt(2) (SPEC's
+        ``firenet`` and ``lista`` are ``||Phi(y_n) - x*||_2``; ``corrected`` = c/sqrt(2) (the
         corrected FIRENET value); ``training_minimiser`` = ``||c e2 - x*|| = c sqrt(2)``.
     """
     Ks = [check_int(k, "K", minimum=0) for k in K]
@@ -351,7 +353,7 @@ def format_rows(rows: list[BarrierRow], header: bool = True) -> str:
     lines = []
     if header:
         lines.append(
-            f"{'K':>2} {'n':>3}  {'FIRENET':>10} {'SPEC corr.':>10} {'published':>10}  "
+            f"{'K':>2} {'n':>3}  {'FIRENET':>10} {'corrected':>10} {'published':>10}  "
             f"{'LISTA':>10} {'c*sqrt(2)':>10} {'published':>10}"
         )
     for r in rows:
@@ -369,9 +371,9 @@ FIRENET: p = 50, n = 30 restarts, delta = 1e-6, w = 1, lam = 1, tau = sigma = (1
 eps0 = ||y||. The published FIRENET column was computed with the loop index over K reusing j
 (K = 1, 3 ran with j = 0, -1), which perturbed the wrong entries; corrected, FIRENET converges
 to the midpoint c(e1 + e2)/2, at distance c/sqrt(2) = 1.5e-K for every K and n (column
-'SPEC corr.'). LISTA reproduces its training minimiser c e2, at distance c sqrt(2) = 3.0e-K.
+'corrected'). LISTA reproduces its training minimiser c e2, at distance c sqrt(2) = 3.0e-K.
 So FIRENET achieves K - 1 correct digits but not K; no algorithm can do better for all
-inputs of accuracy 2^-n (SPEC section 7)."""
+inputs of accuracy 2^-n (Colbrook, Antun & Hansen, PNAS 2022)."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

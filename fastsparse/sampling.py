@@ -25,7 +25,8 @@ __all__ = [
 ]
 
 _KINDS = ("fourier", "walsh")
-# q(v) for Daubechies wavelets with v vanishing moments, v = 1..10 (SPEC section 3).
+# q(v) for Daubechies wavelets with v vanishing moments, v = 1..10
+# (Colbrook, Antun & Hansen, PNAS 2022, and its reference code).
 _Q_TABLE = (0.0, 0.339, 0.636, 0.913, 1.177, 1.432, 1.682, 1.927, 2.168, 2.406)
 
 
@@ -167,7 +168,7 @@ def _phantom_sparsity_cached(n: int, levels: int, r: int) -> tuple[int, ...]:
 
 
 def phantom_sparsity(n: int, levels: int | None = None, r: int | None = None) -> np.ndarray:
-    """Sparsities in levels of the modified Shepp-Logan phantom (SPEC's default ``s``).
+    """Sparsities in levels of the modified Shepp-Logan phantom (the paper's default ``s``).
 
     ``s_l = #{|c_i| > 0.5}`` over the Haar coefficients ``c`` in sparsity level ``l``
     of ``phantom(n)`` rescaled to [0, 1], with ``levels`` Haar decomposition levels
@@ -201,7 +202,7 @@ def phantom_sparsity(n: int, levels: int | None = None, r: int | None = None) ->
 
 
 def _density(s: np.ndarray, kind: str, vanishing_moments: int) -> np.ndarray:
-    """Density matrix D (r x r, sums to 1) of SPEC section 3; 0-based k, l."""
+    """Density matrix D (r x r, sums to 1) of Colbrook, Antun & Hansen, PNAS 2022; 0-based k, l."""
     r = s.size
     c = np.ones(r)
     c[0] = 2.0
@@ -251,14 +252,14 @@ def _round_half_up(x: np.ndarray) -> np.ndarray:
 
 
 def _counts(D: np.ndarray, sizes: np.ndarray, m: int) -> np.ndarray:
-    """Samples per block: bisection on c then the residual fix of SPEC section 3."""
+    """Samples per block: bisection on c then the residual fix of the reference code."""
 
     def f(c: float) -> int:
         return int(np.minimum(_round_half_up(c * D), sizes).sum())
 
     lo, hi = m / 32.0, 32.0 * m
     total = int(sizes.sum())
-    # Outside SPEC's bracket only when it holds no solution (tiny m, or a block with
+    # Outside the reference's bracket only when it holds no solution (tiny m, or a block with
     # negligible density that must be filled for fraction near 1): widen it.
     while f(hi) < m and f(hi) < total:
         hi *= 2.0
@@ -366,13 +367,13 @@ def _das_counts(shape, m, kind, s, v):
 
 
 def das(shape, fraction, kind="fourier", seed=None, *, sparsity=None, vanishing_moments=1):
-    """Multilevel DAS sampling mask (SPEC section 3).
+    """Multilevel DAS sampling mask (Colbrook, Antun & Hansen, PNAS 2022).
 
     The axis ``n`` of each side is split into ``r = len(sparsity)`` dyadic levels
     ``B_1..B_r`` (Fourier: in frequency ``omega = i - n/2``, so ``B_1`` is centred at
     DC; Walsh: in sequency ``i``, ``B_1 = [0, 2**(j0+1))``, ``j0 = log2(n) - r``).
     Each 2-D block ``B_k1 x B_k2`` receives ``n_k1k2 = min(round(c D_k1k2), |B|)``
-    samples, with the density ``D`` of SPEC (sparsities in levels, ``vanishing_moments``
+    samples, with the density ``D`` of the paper (sparsities in levels, ``vanishing_moments``
     of the wavelet for Fourier), ``c`` found by bisection so the counts sum to
     ``round(fraction * size)`` and any remaining difference fixed one sample per block
     (added only to blocks not full, removed only from blocks not empty, largest
@@ -415,7 +416,8 @@ def das(shape, fraction, kind="fourier", seed=None, *, sparsity=None, vanishing_
     density prescribes it (``round(c D_11) >= |B_11|``): with the default sparsity this
     holds for N = 64..512 at rates 10% to 40% (tested); with few levels (a large
     ``B_1``) or tiny rates the block is sampled partially, like every other block.
-    SPEC's bisection bracket ``[m/32, 32m]`` is widened only when it holds no solution.
+    The reference code's bisection bracket ``[m/32, 32m]`` is widened only when it holds no
+    solution.
 
     Examples
     --------

@@ -1,6 +1,7 @@
 """Orthonormal Walsh-Hadamard (``fwht``) and Haar wavelet (``haar``, ``ihaar``) transforms.
 
-``haar_levels`` labels Haar coefficients with their sparsity level (SPEC section 2).
+``haar_levels`` labels Haar coefficients with their sparsity level (sparsity in levels as in
+Colbrook, Antun & Hansen, PNAS 2022).
 """
 
 from __future__ import annotations
@@ -390,7 +391,7 @@ def ihaar(c, levels=None, out=None):
 
 
 def haar_levels(shape, levels=None, *, r=None):
-    """Sparsity level of each Haar coefficient (SPEC section 2, "Sparsity levels").
+    """Sparsity level of each Haar coefficient (Colbrook, Antun & Hansen, PNAS 2022).
 
     Levels are nested blocks of the coefficient array: level ``l`` (``0 <= l < r``) is
     the top-left block of sides ``N / 2**(r - 1 - l)`` minus the block of level ``l - 1``.
