@@ -38,7 +38,9 @@ def _problems():
         A = U @ Haar((n, n), levels=4).H
         img = fs.data.phantom(n)
         y0 = U.forward(img)
-        g = rng.standard_normal(y0.shape) + (1j * rng.standard_normal(y0.shape) if kind == "fourier" else 0)
+        g = rng.standard_normal(y0.shape) + (
+            1j * rng.standard_normal(y0.shape) if kind == "fourier" else 0
+        )
         y = y0 + 0.02 * np.linalg.norm(y0) * g / np.linalg.norm(g)
         out[kind] = (A, y, mask)
     M = rng.standard_normal((30, 60)) / np.sqrt(30)
@@ -63,7 +65,9 @@ def run() -> dict[str, np.ndarray]:
         v = np.random.default_rng(3).standard_normal(A.in_shape).astype(r.x.dtype)
         res[f"{name}/vjp"] = net.vjp(y, v)
         ar = fs.stability.Arithmetic(bits=20, seed=1)
-        res[f"{name}/firenet_rounded"] = fs.FIRENET(A, lam=lam, restarts=3, inner=4, tau=t, sigma=t, arithmetic=ar)(y)
+        res[f"{name}/firenet_rounded"] = fs.FIRENET(
+            A, lam=lam, restarts=3, inner=4, tau=t, sigma=t, arithmetic=ar
+        )(y)
         ra = sqrt_lasso(A, y, lam=lam, tol=1e-9, max_iterations=3000)
         res[f"{name}/adaptive"] = ra.x
         res[f"{name}/adaptive_iters"] = np.array([ra.iterations, ra.operator_applications])
@@ -74,11 +78,15 @@ def run() -> dict[str, np.ndarray]:
         res[f"{name}/lasso"] = fs.lasso(A, y, lam=lam, max_iterations=300).x
         if mask is not None:
             kind = name
-            res[f"{name}/reconstruct_fixed"] = fs.reconstruct(y, mask, transform=kind, schedule="fixed")
+            res[f"{name}/reconstruct_fixed"] = fs.reconstruct(
+                y, mask, transform=kind, schedule="fixed"
+            )
             res[f"{name}/reconstruct"] = fs.reconstruct(y, mask, transform=kind, tol=1e-6)
             if kind == "fourier":
                 G = Gradient((64, 64))
-                res[f"{name}/warpd_tv"] = fs.warpd(SubsampledFourier(mask), y, eps=eps, B=G, restarts=4).x
+                res[f"{name}/warpd_tv"] = fs.warpd(
+                    SubsampledFourier(mask), y, eps=eps, B=G, restarts=4
+                ).x
     return res
 
 

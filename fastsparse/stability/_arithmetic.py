@@ -92,7 +92,6 @@ def round_to_bits(x, bits: int, *, mode: str = "nearest", seed=None, out=None) -
     if out is None:
         out = x.copy()
     else:
-
         out = out_array(out, x.shape, x.dtype)
         if out is not x:
             np.copyto(out, x)
@@ -174,7 +173,7 @@ class Arithmetic:
         self.mode = mode
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
             raise TypeError(f"seed must be an integer or None, got {seed!r}")
-        self.seed = seed
+        self.seed: int | None = None if seed is None else int(seed)
         self.reset()
 
     def reset(self) -> None:
