@@ -25,8 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schedule", choices=("adaptive", "fixed"), default="adaptive")
     p.add_argument("--tol", type=float, default=None, help="adaptive: certified relative gap")
     p.add_argument("--max-iterations", type=int, default=None, help="cap on iterations")
-    p.add_argument("--restarts", type=int, default=5, help="fixed schedule: restarts (5)")
-    p.add_argument("--inner", type=int, default=5, help="fixed schedule: inner iterations (5)")
+    p.add_argument("--restarts", type=int, default=None, help="fixed schedule: restarts (5)")
+    p.add_argument("--inner", type=int, default=None, help="fixed schedule: inner iterations (5)")
     p.add_argument("--levels", type=int, default=None, help="Haar levels (log2 N - 1)")
     p.add_argument(
         "--no-weights", action="store_true", help="unit weights instead of weights in levels"
@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
         kw["tol"] = args.tol
     elif args.tol is not None:
         raise ValueError("--tol applies to --schedule adaptive only")
+    for flag in ("restarts", "inner"):
+        if args.schedule == "adaptive" and getattr(args, flag) is not None:
+            raise ValueError(f"--{flag} applies to --schedule fixed only")
     image, res = reconstruct(
         np.asarray(data["y"]),
         np.asarray(data["mask"]),

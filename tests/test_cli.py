@@ -143,3 +143,16 @@ def test_bench_operator_rows_small():
     rows = operators.rows(sizes=[16], thread_counts=[1], repeats=1)
     assert [r["case"] for r in rows] == ["SubsampledFourier fwd+adj", "SubsampledWalsh fwd+adj"]
     assert all(r["ours_ms"] > 0 and r["yardstick_ms"] > 0 for r in rows)
+
+
+def test_reconstruct_default_adaptive_and_fixed_only_flags(tmp_path, capsys):
+    x = _write_input(tmp_path / "in.npz")
+    out = tmp_path / "img.npy"
+    args = ["reconstruct", str(tmp_path / "in.npz"), str(out), "--lam", "1e-3", "--tol", "1e-6"]
+    assert main(args) == 0
+    assert np.linalg.norm(io.load(out) - x) < 0.05 * np.linalg.norm(x)
+    assert "(tol)" in capsys.readouterr().out
+    bad = ["reconstruct", str(tmp_path / "in.npz"), str(tmp_path / "y.npy"), "--restarts", "3"]
+    assert main(bad) == 2
+    assert "--restarts applies to --schedule fixed only" in capsys.readouterr().err
+    assert not (tmp_path / "y.npy").exists()
