@@ -516,9 +516,8 @@ class FIRENET:
     def _problem(self, y, x0, dtype=None) -> Problem:
         """The problem for data ``y`` (the network's other parts are validated already)."""
         x0 = self.x0 if x0 is None else as_array(x0, "x0", shape=tuple(self.A.in_shape))
-        p = Problem.build(self.A, y, lam=self.lam, x0=x0, dtype=dtype)
-        p.weights = self.weights
-        p.__dict__["norm"] = self.L_A
+        p = Problem.build(self.A, y, lam=self.lam, x0=x0, dtype=dtype, norm=self.L_A)
+        p.weights = self.weights  # validated by __init__
         return p
 
     def _run(

@@ -172,6 +172,7 @@ class Problem:
         broadcast_weights: bool = False,
         require_lam: bool = True,
         complex_: bool = False,
+        norm: float | None = None,
     ) -> Problem:
         """Validate the arguments once and return the problem.
 
@@ -191,6 +192,12 @@ class Problem:
             Working precision (default ``y``'s); complex data keep complex.
         complex_ : bool
             Compute in complex arithmetic even for real ``A``, ``y`` and ``x0``.
+        norm : float, optional
+            ``||A||`` when the caller knows it already (not computed again).
+
+        An entry point that validated the weights itself (a network holding them, or
+        ``reconstruct`` building weights in levels from the data) sets ``weights`` on the
+        built problem instead of passing them to be checked again.
         """
         A = check_operator(A)
         y = as_array(y, "y", shape=tuple(A.out_shape))
@@ -214,7 +221,10 @@ class Problem:
         y = np.array(y, dtype=dt, order="C", copy=True)
         if x0a is not None:
             x0a = np.array(x0a, dtype=dt, order="C", copy=True)
-        return cls(A, y, lam, w, x0a, dt)
+        p = cls(A, y, lam, w, x0a, dt)
+        if norm is not None:
+            p.__dict__["norm"] = float(norm)  # the cached_property's value
+        return p
 
     @property
     def rdtype(self) -> np.dtype:
