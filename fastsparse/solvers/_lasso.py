@@ -7,7 +7,6 @@ Restarted FISTA (adaptive restart of O'Donoghue and Candes) with a duality-gap c
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from ..kernels import warpd as _k
 from ..operators import LinearOperator
 from ._problem import Problem, check_callback, norm_bound
 from ._result import Result
+from ._runner import Runner
 
 __all__ = ["lasso"]
 
@@ -98,7 +98,6 @@ def lasso(
     >>> res.converged, bool(res.certificate["gap"] <= 1e-8 * res.certificate["objective"])
     (True, True)
     """
-    t_start = time.perf_counter()
     problem = Problem.build(
         A, y, lam=lam, weights=weights, x0=x0, positive_weights=True, broadcast_weights=True
     )
@@ -115,6 +114,8 @@ def lasso(
     if restart not in _RESTARTS:
         raise ValueError(f"restart must be one of {_RESTARTS}, got {restart!r}")
     callback = check_callback(callback)
+    # the runner's callback order is (k, x, info); this solver's public one is (info, x)
+    runner = Runner(callback=None if callback is None else lambda _k, x_, info: callback(info, x_))
     if step is None:
         L = norm_bound(A) if L_A is None else check_real(L_A, "L_A", positive=True)
         step = 1.0 / (2.0 * L * L)
@@ -153,7 +154,6 @@ def lasso(
 
     t = 1.0
     f_prev = math.inf
-    history: list[dict[str, Any]] = []
     stop_reason = "max_iterations"
     it = 0
     entry: dict[str, Any] = {}
@@ -195,11 +195,11 @@ def lasso(
             "residual": math.sqrt(rs),
             "restarted": bool(restarted),
         }
-        history.append(entry)
+        runner.record(entry)
         if gap <= tol * objective:
             stop_reason = "tol"
             break
-        if callback is not None and callback(entry, z):
+        if runner.notify(len(runner.history), z, entry):
             stop_reason = "callback"
             break
         if it >= max_iterations:
@@ -231,12 +231,10 @@ def lasso(
         "gap": entry["gap"],
         "residual": entry["residual"],
     }
-    return Result(
-        x=z,
+    return runner.result(
+        z,
         iterations=it,
-        history=history,
         stop_reason=stop_reason,
         certificate=certificate,
-        operator_applications=apps,
-        elapsed=time.perf_counter() - t_start,
+        applications=apps,
     )

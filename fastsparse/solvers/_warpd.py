@@ -7,7 +7,6 @@ Solves ``min ||B x||_{1,w}`` (or ``||x||_{1,w}`` when ``B`` is None) subject to
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ from ..kernels import warpd as _k
 from ..operators import LinearOperator
 from ._problem import Problem, check_callback, check_operator, norm_bound
 from ._result import Result
+from ._runner import Runner
 
 __all__ = ["warpd"]
 
@@ -231,7 +231,6 @@ def warpd(
     >>> bool(np.linalg.norm(res.x - x) < 1e-4)
     True
     """
-    t_start = time.perf_counter()
     A = check_operator(A, "A")
     if eps is None and lam is None:
         raise ValueError(
@@ -310,6 +309,8 @@ def warpd(
     if max_iterations is not None:
         max_iterations = check_int(max_iterations, "max_iterations", minimum=1)
     callback = check_callback(callback)
+    # the runner's callback order is (k, x, info); this solver's public one is (info, x)
+    runner = Runner(callback=None if callback is None else lambda _k, x_, info: callback(info, x_))
     L_A = norm_bound(A) if L_A is None else check_real(L_A, "L_A", positive=True)
     if B is not None:
         L_B = norm_bound(B) if L_B is None else check_real(L_B, "L_B", positive=True)
@@ -377,7 +378,6 @@ def warpd(
     omega = C2 * ynorm
     ga_valid = True
     gb_valid = True
-    history: list[dict[str, Any]] = []
     total = 0
     stop_reason = "schedule"
     entry: dict[str, Any] = {}
@@ -506,13 +506,13 @@ def warpd(
         if x_prev is not None:
             dx = float(np.linalg.norm(x - x_prev))
             entry["change"] = dx / max(float(np.linalg.norm(x)), np.finfo(rdt).tiny)
-        history.append(entry)
+        runner.record(entry)
         if reweight:
             c_now = x if B is None else bx
             _reweight(c_now, ngroup, labels, w, initial=False)
             if sr:
                 np.multiply(w, rdt.type(lam), out=wd)
-        if callback is not None and callback(entry, x):
+        if runner.notify(len(runner.history), x, entry):
             stop_reason = "callback"
             break
         if stop_reason == "max_iterations":
@@ -538,12 +538,10 @@ def warpd(
             "lower_bound": entry["lower_bound"],
             "bound": entry["omega"],
         }
-    return Result(
-        x=x,
+    return runner.result(
+        x,
         iterations=total,
-        history=history,
         stop_reason=stop_reason,
         certificate=certificate,
-        operator_applications=apps,
-        elapsed=time.perf_counter() - t_start,
+        applications=apps,
     )
