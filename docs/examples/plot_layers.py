@@ -11,12 +11,14 @@ with a ``callback``, and plots against the number of layers
 
 * the relative error of the image against the truth,
 * the objective ``F(x) = lam ||x||_{1,w} + ||A x - y||_2`` above its minimum ``F*``
-  (from :attr:`fastsparse.Result.history`; ``F*`` from a long certified adaptive run),
+  (from :attr:`fastsparse.Result.history`; ``F*`` from a long certified
+  :func:`fastsparse.sqrt_lasso <fastsparse.solvers.sqrt_lasso>` run),
 
 for a short (``p = 5``, as in the paper's 25-layer network) and two longer inner counts. With too
 small a ``p`` the steps (which shrink by ``e`` per restart) become too small before the
 iterates converge, and the error levels off: ``p`` must be large enough for the problem's
-sharpness constants, which the adaptive solver (``schedule="adaptive"``) does not need.
+sharpness constants, which the parameter-free solver :func:`fastsparse.sqrt_lasso <fastsparse.solvers.sqrt_lasso>` does not
+need.
 """
 
 import matplotlib.pyplot as plt
@@ -38,7 +40,7 @@ w = fs.level_weights(fs.haar_levels((n, n), levels=levels, r=levels), sampling.p
 lam = 1e-3
 
 # the minimum F* of the same problem, certified to a relative gap of 1e-10
-best = fs.firenet(A, y, lam=lam, weights=w, schedule="adaptive", tol=1e-10)
+best = fs.sqrt_lasso(A, y, lam=lam, weights=w, tol=1e-10)
 f_star = best.certificate["objective"]
 print(f"F* = {f_star:.8f} (certified relative gap {best.certificate['relative_gap']:.1e})")
 
