@@ -583,10 +583,10 @@ def _bands(n: int, nb: int, kind: str) -> np.ndarray:
     """1-D band (0 .. nb-1) of each index of an axis of length ``n``, coarse to fine.
 
     Band ``k`` holds the indices whose frequency ``|omega + 1/2|`` (Fourier, fftshifted;
-    the half makes the bands those of SPEC's ``B_k``, one more negative frequency than
+    the half makes the bands the multilevel DAS bands ``B_k``, one more negative frequency than
     positive) or sequency ``i + 1/2`` (Walsh) lies in ``[n / 2**(nb - k + 1), n / 2**(nb - k))``
     (Walsh) or half of that (Fourier); band 0 is everything below. For power-of-two ``n``
-    these are the DAS levels of SPEC section 3 with ``r = nb``; for Walsh they are exactly
+    these are the DAS sampling levels (``das``) with ``r = nb``; for Walsh they are exactly
     the index ranges of the 1-D Haar scales when ``nb = levels + 1``.
     """
     idx = np.arange(n, dtype=np.float64)
@@ -684,8 +684,8 @@ def estimate_sparsity(y, mask, *, transform="fourier", levels=None, r=None) -> n
     estimate of the coefficients ``c`` and corrected for the count its noise adds:
 
     1. Density compensation: each sample is divided by the fraction ``p`` of its
-       frequency block (dyadic bands per axis, ``levels + 1`` of them, the DAS blocks of
-       SPEC section 3) that is sampled, back-projected (``U^H``, zero-filled) and
+       frequency block (dyadic bands per axis, ``levels + 1`` of them, the blocks of
+       ``das``) that is sampled, back-projected (``U^H``, zero-filled) and
        Haar-transformed: ``c_hat``, with ``E c_hat = c`` when each block is sampled
        uniformly at random (as DAS does; fully sampled blocks are exact).
     2. Noise model: under independent sampling the error of a compensated sample has

@@ -118,6 +118,12 @@ def test_reconstruct_scales_with_the_data(c):
     img, rc = reconstruct(y * c, mask, tol=1e-6, return_result=True)
     assert np.any(img != 0) and rc.stop_reason == r1.stop_reason == "tol"
     assert np.linalg.norm(img / c - ref) <= 1e-9 * np.linalg.norm(ref)
+    # plain PDHG is not scale invariant, but its default steps follow the data's scale:
+    # data outside the safe range are solved as the same data brought to unit scale
+    s = Problem.build(Matrix(np.eye(y.size)), y * c, lam=1.0).scale
+    pdc = reconstruct(y * c, mask, method="pdhg", iterations=60)
+    pd1 = reconstruct(y * c / s, mask, method="pdhg", iterations=60)
+    assert np.any(pdc != 0) and np.linalg.norm(pdc / s - pd1) <= 1e-12 * np.linalg.norm(pd1)
     fixed = reconstruct(y, mask, method="firenet")
     fixed_c = reconstruct(y * c, mask, method="firenet", delta=1e-9 * c)
     assert np.linalg.norm(fixed_c / c - fixed) <= 1e-13 * np.linalg.norm(fixed)

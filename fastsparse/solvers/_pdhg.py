@@ -116,12 +116,24 @@ def solve(problem: Problem, run: Runner, *, iterations: int, tau: float, sigma: 
 def _method(
     problem: Problem, *, callback=None, progress=False, iterations=1000, tau=None, sigma=None
 ):
-    """``pdhg`` for ``reconstruct(method="pdhg")``: steps default to ``1 / ||A||`` each."""
+    """``pdhg`` for ``reconstruct(method="pdhg")``.
+
+    Steps default to ``1 / ||A||`` each for data of unit scale: the run is on the problem
+    divided by ``problem.scale`` (a power of two, 1 for data in the safe range), so the
+    default steps follow the data's scale; given steps are in the data's units (``tau / s``
+    and ``sigma * s`` on the rescaled problem: the same iteration).
+    """
+    s = problem.scale
     t = 1.0 / problem.norm
-    tau, sigma = check_steps(t if tau is None else tau, t if sigma is None else sigma, problem.norm)
+    tau, sigma = check_steps(
+        t * s if tau is None else tau, t / s if sigma is None else sigma, problem.norm
+    )
     every = max(1, iterations // 100)
-    with Runner(callback=callback, progress=bool(progress), total=iterations, desc="pdhg") as run:
-        return solve(problem, run, iterations=iterations, tau=tau, sigma=sigma, every=every)
+    run = Runner(callback=callback, progress=bool(progress), total=iterations, desc="pdhg", scale=s)
+    with run:
+        return solve(
+            problem.scaled(s), run, iterations=iterations, tau=tau / s, sigma=sigma * s, every=every
+        )
 
 
 METHOD = Method(
