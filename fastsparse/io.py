@@ -82,8 +82,9 @@ _MODE = _file_mode()
 class Terminated(SystemExit):
     """SIGTERM arrived inside :func:`sigterm_raises`: exits with status 143 once unwound."""
 
-    def __init__(self) -> None:
+    def __init__(self, message: str = "terminated (SIGTERM)") -> None:
         super().__init__(128 + signal.SIGTERM)
+        self.message = message
 
 
 def _raise_terminated(signum, frame) -> None:
@@ -647,11 +648,13 @@ class StackWriter:
         self._fh["done"][k] = True
         self._fh.flush()
 
-    def finish(self, failed: Mapping[int, str] | None = None, labels=None) -> Path:
+    def finish(
+        self, failed: Mapping[int, str] | None = None, labels=None, attrs: Mapping | None = None
+    ) -> Path:
         """Fill the ``failed`` slices (position -> message) with NaN; rename onto ``path``.
 
         ``labels`` (default: the positions) name the slices in the attribute ``failed``
-        (e.g. their indices in the input).
+        (e.g. their indices in the input); ``attrs`` are further root attributes.
         """
         failed = dict(failed or {})
         fh = self._fh
@@ -663,6 +666,8 @@ class StackWriter:
         fh.attrs["failed_messages"] = json.dumps(
             {str(n): failed[k] for n, k in zip(names, sorted(failed), strict=True)}
         )
+        for key, value in (attrs or {}).items():
+            fh.attrs[key] = value
         del fh["done"]
         fh.close()
         self._fh = None
