@@ -366,3 +366,155 @@ def test_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.strip() == f"fastsparse {fastsparse.__version__}"
+
+
+# ----------------------------------------------------------------- stacks (task B)
+# These run fastsparse.parallel.reconstruct_batch: skipped where it is not installed.
+
+
+@pytest.fixture
+def stack_file(tmp_path):
+    """A fully sampled, centred k-space stack (4 slices, 32x32) in stack.h5."""
+    import h5py
+
+    pytest.importorskip("fastsparse.parallel")
+    kspace, _ = _fourier_data()
+    ks = np.stack([kspace * (1 + 0.25 * i) for i in range(4)])
+    with h5py.File(tmp_path / "stack.h5", "w") as fh:
+        fh["kspace"] = ks
+    return tmp_path / "stack.h5", ks
+
+
+_STACK = ["--pattern", "das", "--fraction", "0.5", "--seed", "1", "--method", "firenet",
+          "--restarts", "4", "--inner", "4", "--lam", "1e-3", "--no-progress"]  # fmt: skip
+
+
+def _reference(ks, **kw):
+    from fastsparse import reconstruct
+    from fastsparse.sampling import das
+
+    mask = das(ks.shape[1:], 0.5, kind="fourier", seed=1)
+    opts = dict(method="firenet", restarts=4, inner=4, lam=1e-3, **kw)
+    return np.stack([reconstruct(np.ascontiguousarray(k[mask]), mask, **opts) for k in ks])
+
+
+def _read_stack(path):
+    import h5py
+
+    with h5py.File(path, "r") as fh:
+        return fh["reconstruction"][()], dict(fh.attrs)
+
+
+def test_stack_round_trip_equals_slice_by_slice(stack_file, capsys):
+    path, ks = stack_file
+    out = path.with_name("rec.h5")
+    assert main(["reconstruct", str(path), str(out), *_STACK, "--progress"]) == 0
+    rec, attrs = _read_stack(out)
+    np.testing.assert_array_equal(rec, _reference(ks))
+    assert attrs["failed"].tolist() == [] and attrs["transform"] == "fourier"
+    settings = io.load_settings(out)
+    assert settings["pattern"] == "das" and settings["slices"] == [0, 4, 1]
+    err = capsys.readouterr().err
+    assert "slice 3 [4/4]: 16 iterations (schedule)" in err
+    assert sorted(p.name for p in path.parent.iterdir()) == ["rec.h5", "stack.h5"]
+
+
+def test_stack_of_samples_and_slices(stack_file):
+    import h5py
+
+    path, ks = stack_file
+    from fastsparse.sampling import das
+
+    mask = das(ks.shape[1:], 0.5, kind="fourier", seed=1)
+    with h5py.File(path.with_name("y.h5"), "w") as fh:
+        fh["g/y"] = ks[:, mask]
+        fh["g/mask"] = mask.astype(np.uint8)
+    out = path.with_name("rec.h5")
+    args = ["reconstruct", str(path.with_name("y.h5")), str(out), "--y-key", "g/y",
+            "--mask-key", "g/mask", "--slices", "1:4:2", *_STACK[6:]]  # fmt: skip
+    assert main(args) == 0
+    rec, _ = _read_stack(out)
+    np.testing.assert_array_equal(rec, _reference(ks)[[1, 3]])
+    assert io.load_settings(out)["slices"] == [1, 4, 2]
+
+
+def test_stack_nan_slice_reported_by_index(stack_file, capsys):
+    import h5py
+
+    path, ks = stack_file
+    with h5py.File(path, "r+") as fh:
+        fh["kspace"][2, 16, 16] = np.nan  # the centre is always sampled
+    out = path.with_name("rec.h5")
+    assert main(["reconstruct", str(path), str(out), *_STACK]) == 1
+    captured = capsys.readouterr()
+    assert "slice 2 failed: y contains NaN or inf" in captured.err
+    assert "(3 reconstructed, 0 resumed, 1 failed)" in captured.out
+    rec, attrs = _read_stack(out)
+    assert attrs["failed"].tolist() == [2] and np.isnan(rec[2]).all()
+    np.testing.assert_array_equal(rec[[0, 1, 3]], _reference(ks)[[0, 1, 3]])
+
+
+def test_stack_refusals(stack_file, capsys):
+    path, _ = stack_file
+    base = ["reconstruct", str(path)]
+    assert main([*base, str(path.with_name("r.npz")), *_STACK]) == 2
+    assert "a stack is written to .h5, .hdf5" in capsys.readouterr().err
+    assert main([*base, str(path.with_name("r.h5")), *_STACK, "--slices", "7:9"]) == 2
+    assert "selects no slice of the 4" in capsys.readouterr().err
+    assert main([*base, str(path.with_name("r.h5")), "--fraction", "0.5"]) == 2
+    assert "--fraction and --seed apply to --pattern only" in capsys.readouterr().err
+    assert main([*base, str(path.with_name("r.h5"))]) == 2
+    assert "k-space input needs a mask" in capsys.readouterr().err
+    # a partial file from another run: --resume or --force, and its settings must match
+    w = io.StackWriter(path.with_name("r.h5"), (4, 32, 32), np.complex128, {"lam": 1.0})
+    w.close()
+    assert main([*base, str(path.with_name("r.h5")), *_STACK]) == 2
+    assert "add --resume to continue it, or --force" in capsys.readouterr().err
+    assert main([*base, str(path.with_name("r.h5")), *_STACK, "--resume"]) == 2
+    assert "lam: 1.0 (partial) vs 0.001 (now)" in capsys.readouterr().err
+    assert main([*base, str(path.with_name("r.h5")), *_STACK, "--force"]) == 0
+
+
+_INTERRUPTIBLE = """
+import sys, time
+from fastsparse import io
+from fastsparse.cli import main
+real = io.StackWriter.write
+def write(self, k, image):
+    real(self, k, image)
+    print("wrote", k, flush=True)
+    time.sleep(60)  # the parent's signal arrives here, after one slice is on disk
+io.StackWriter.write = write
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_stack_interrupted_then_resumed_equals_clean_run(stack_file, sig):
+    import signal
+    import subprocess
+    import sys
+
+    path, _ = stack_file
+    out = path.with_name("rec.h5")
+    cmd = [sys.executable, "-c", _INTERRUPTIBLE, "reconstruct", str(path), str(out), *_STACK]
+    env = {**os.environ, "FASTSPARSE_NUM_THREADS": "1"}
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().startswith("wrote")
+        proc.send_signal(getattr(signal, sig))
+        assert proc.wait(timeout=120) == (130 if sig == "SIGINT" else 143)
+        err = proc.stderr.read()
+    assert err.count("\n") == 1 and "1 of 4 slices kept" in err and "--resume" in err
+    assert "Traceback" not in err
+    assert not out.exists() and io.partial_path(out).exists()
+    assert main(["reconstruct", str(path), str(out), *_STACK, "--resume"]) == 0
+    clean = path.with_name("clean.h5")
+    assert main(["reconstruct", str(path), str(clean), *_STACK]) == 0
+    rec, attrs = _read_stack(out)
+    ref, ref_attrs = _read_stack(clean)
+    assert rec.tobytes() == ref.tobytes()  # bitwise
+    assert attrs["settings"] == ref_attrs["settings"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["clean.h5", "rec.h5", "stack.h5"]
