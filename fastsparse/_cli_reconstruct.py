@@ -475,7 +475,7 @@ def _run(args: argparse.Namespace) -> int:
         settings.update(
             input=str(Path(args.input).resolve()),
             data=f"{kind}:{reader.key}",
-            mask_sha256=hashlib.sha256(np.packbits(mask).tobytes()).hexdigest(),
+            mask_sha256=hashlib.sha256(np.packbits(mask).tobytes()).hexdigest()[:16],
             **{k: v for k, v in mask_source.items() if k in ("pattern", "fraction", "seed")},
         )
         return _stack(args, reader, kind, mask, solver, settings, out, img_dtype, progress)
@@ -568,9 +568,9 @@ def _stack(args, reader, kind, mask, solver, settings, out: Path, img_dtype, pro
             else:
                 errors = {}
         except KeyboardInterrupt:
-            raise KeyboardInterrupt(_kept(writer, partial)) from None
+            raise KeyboardInterrupt("interrupted: " + _kept(writer, partial)) from None
         except io.Terminated:
-            raise io.Terminated("terminated (SIGTERM); " + _kept(writer, partial)) from None
+            raise io.Terminated("terminated (SIGTERM): " + _kept(writer, partial)) from None
         for i, msg in sorted(errors.items()):
             _warn(f"slice {i} failed: {msg}")
         capped = sorted(
@@ -587,12 +587,16 @@ def _stack(args, reader, kind, mask, solver, settings, out: Path, img_dtype, pro
             f"{out}: {len(chosen)} slices {n1}x{n2} {img_dtype} ({len(finished)} reconstructed, "
             f"{resumed} resumed, {len(errors)} failed), {elapsed:.2f} s"
         )
+    if capped:
+        gaps = [(_get(finished[i], "certificate", {}) or {}).get("relative_gap") for i in capped]
+        worst = max((g for g in gaps if g is not None), default=float("nan"))
+        _warn(
+            f"not converged (max iterations reached; certified relative gap up to {worst:.3g}) "
+            f"in slices {', '.join(map(str, capped))}"
+        )
     if errors:
         return EXIT_FAILED_SLICES
-    if capped:
-        _warn(f"not converged (max iterations reached) in slices {', '.join(map(str, capped))}")
-        return EXIT_NOT_CONVERGED if args.strict else 0
-    return 0
+    return EXIT_NOT_CONVERGED if capped and args.strict else 0
 
 
 def _kept(writer, partial: Path) -> str:
@@ -602,4 +606,4 @@ def _kept(writer, partial: Path) -> str:
         n = -1
     total = writer.shape[0]
     count = f"{n} of {total} slices" if n >= 0 else "the slices done"
-    return f"interrupted: {count} kept in {str(partial)!r}; rerun with --resume to continue"
+    return f"{count} kept in {str(partial)!r}; rerun with --resume to continue"

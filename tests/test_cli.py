@@ -518,3 +518,16 @@ def test_stack_interrupted_then_resumed_equals_clean_run(stack_file, sig):
     assert rec.tobytes() == ref.tobytes()  # bitwise
     assert attrs["settings"] == ref_attrs["settings"]
     assert sorted(p.name for p in path.parent.iterdir()) == ["clean.h5", "rec.h5", "stack.h5"]
+
+
+def test_stack_not_converged_and_strict(stack_file, capsys):
+    path, _ = stack_file
+    args = ["reconstruct", str(path), str(path.with_name("r.h5")), *_STACK[:6], "--tol", "1e-14",
+            "--max-iterations", "5", "--slices", "0:2", "--no-progress", "--force"]  # fmt: skip
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "not converged (max iterations reached; certified relative gap up to " in err
+    assert err.rstrip().endswith("in slices 0, 1")
+    assert main([*args, "--strict"]) == 3
+    _, attrs = _read_stack(path.with_name("r.h5"))
+    assert attrs["not_converged"].tolist() == [0, 1]
