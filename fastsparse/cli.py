@@ -32,9 +32,12 @@ _COMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per command."""
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="fastsparse", description="Stable, accurate and fast sparse image reconstruction."
     )
+    parser.add_argument("--version", action="version", version=f"fastsparse {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in _COMMANDS.items():
@@ -45,7 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``fastsparse`` script; returns the exit status."""
+    """Entry point of the ``fastsparse`` script; returns the exit status.
+
+    Errors in the input (files, options) are one line on stderr and status 2; Ctrl-C is
+    one line and status 130, SIGTERM (a batch system's time limit) one line and 143.
+    """
+    from .io import Terminated, sigterm_raises
+
     argv = sys.argv[1:] if argv is None else argv
     # Build only the sub-parser that is asked for, so `fastsparse demo` imports only the demo.
     if argv and argv[0] in _COMMANDS:
@@ -56,11 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         args = build_parser().parse_args(argv)
         module = importlib.import_module(args._module)
+    prog = f"fastsparse {argv[0] if argv else ''}".rstrip()
     try:
-        return int(module.run(args) or 0)
-    except (ValueError, TypeError, OSError) as exc:
-        print(f"fastsparse {argv[0] if argv else ''}: error: {exc}", file=sys.stderr)
+        with sigterm_raises():
+            return int(module.run(args) or 0)
+    except (ValueError, TypeError, OSError, ImportError) as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:
+        print(f"{prog}: {str(exc) or 'interrupted'}", file=sys.stderr)
+        return 130
+    except Terminated as exc:
+        print(f"{prog}: {exc.message}", file=sys.stderr)
+        return int(exc.code)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,15 +13,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments of ``fastsparse stability``."""
     p.add_argument("--n", type=int, default=None, help="image side (default 128; --demo: 32)")
     p.add_argument("--fraction", type=float, default=0.25, help="sampling fraction (0.25)")
-    p.add_argument("--mask", choices=["das", "uniform"], default="das", help="sampling pattern")
-    p.add_argument("--restarts", type=int, default=5, help="FIRENET restarts n (5)")
-    p.add_argument("--inner", type=int, default=5, help="FIRENET inner iterations p (5)")
+    p.add_argument("--mask", choices=["das", "uniform"], help="sampling pattern (das)")
+    p.add_argument("--restarts", type=int, help="FIRENET restarts n (5)")
+    p.add_argument("--inner", type=int, help="FIRENET inner iterations p (5)")
     p.add_argument("--seed", type=int, default=0, help="seed of mask and perturbations")
     p.add_argument(
         "--demo", action="store_true", help="attack an unstable learned reconstructor instead"
     )
-    p.add_argument("--steps", type=int, default=60, help="attack steps in --demo (60)")
-    p.add_argument("--plot", metavar="PNG", help="also write a plot of the report (matplotlib)")
+    p.add_argument("--steps", type=int, help="attack steps in --demo (60)")
+    p.add_argument(
+        "--plot", metavar="PNG", help="also write a plot of the report (matplotlib; not --demo)"
+    )
 
 
 def _plot(rep, path: str) -> None:
@@ -67,24 +69,48 @@ def _plot(rep, path: str) -> None:
             os.unlink(tmp)
 
 
+def _check_plot_path(path: str) -> None:
+    """Before the (long) report: a .png in a writable directory, and matplotlib."""
+    if not path.lower().endswith(".png"):
+        raise ValueError(f"--plot must name a .png file, got {path!r}")
+    d = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(d) or not os.access(d, os.W_OK | os.X_OK):
+        raise OSError(f"cannot write --plot {path!r}: directory {d!r} is missing or not writable")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ImportError("--plot needs matplotlib: pip install fastsparse[plot]") from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the report (or run the demo)."""
     from ._report import demo_unstable, format_report, stability_report
 
+    # The demo's reconstructors and mask are fixed (see demo_unstable) and it makes no
+    # report to plot: options it would ignore are refused, as is --steps without it.
     if args.demo:
+        ignored = [f for f in ("mask", "restarts", "inner", "plot") if getattr(args, f) is not None]
+        if ignored:
+            flags = ", ".join(f"--{f}" for f in ignored)
+            verb = "does" if len(ignored) == 1 else "do"
+            raise ValueError(f"{flags} {verb} not apply to --demo (its FIRENET and mask are fixed)")
         demo_unstable(
             n=32 if args.n is None else args.n,
             fraction=args.fraction,
-            steps=args.steps,
+            steps=60 if args.steps is None else args.steps,
             seed=args.seed,
         )
         return 0
+    if args.steps is not None:
+        raise ValueError("--steps applies to --demo only")
+    if args.plot is not None:
+        _check_plot_path(args.plot)
     rep = stability_report(
         128 if args.n is None else args.n,
         fraction=args.fraction,
-        mask=args.mask,
-        restarts=args.restarts,
-        inner=args.inner,
+        mask="das" if args.mask is None else args.mask,
+        restarts=5 if args.restarts is None else args.restarts,
+        inner=5 if args.inner is None else args.inner,
         seed=args.seed,
     )
     print(format_report(rep))
