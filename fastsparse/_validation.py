@@ -34,10 +34,13 @@ _COMPLEX_OF: dict[np.dtype, np.dtype] = {
 def result_dtype(dtype, name: str = "x") -> np.dtype:
     """Map an input dtype to the dtype the library computes in.
 
-    Supported float/complex dtypes map to themselves; integers and booleans to
-    float64; anything else (float16, longdouble, object, strings) is a TypeError.
+    Supported float/complex dtypes map to themselves (in native byte order: ``>c16`` to
+    complex128); integers and booleans to float64; anything else (float16, longdouble,
+    object, strings) is a TypeError.
     """
     dt = np.dtype(dtype)
+    if dt.byteorder not in "=|":  # big-endian data (files from other machines): native order
+        dt = dt.newbyteorder("=")
     if dt in _REAL_OF:
         return dt
     if dt.kind in "biu":

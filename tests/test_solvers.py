@@ -284,3 +284,17 @@ def test_walsh_problem_dtype_and_runner_history_units():
     assert img.dtype == np.float64 and r.stop_reason == "tol"
     F = [h["objective"] for h in r.history]
     assert all(1e245 < f < 1e255 for f in F) and r.certificate["objective"] > 1e245
+
+
+def test_big_endian_data_are_accepted():
+    """Data read from files written on other machines (``>c16``) are computed in native
+    order (they were refused with 'unsupported dtype >c16; expected ... complex128')."""
+    mask, y = _fourier(16)
+    ref = reconstruct(y, mask, levels=2, method="firenet")
+    img = reconstruct(y.astype(">c16"), mask, levels=2, method="firenet")
+    assert img.dtype == np.complex128
+    np.testing.assert_array_equal(img, ref)
+    x = np.ones((16, 16), dtype=">f8")
+    np.testing.assert_array_equal(
+        SubsampledFourier(mask).forward(x), SubsampledFourier(mask).forward(x.astype("<f8"))
+    )
