@@ -1039,16 +1039,22 @@ def to_pylops(op: LinearOperator, *, dtype=None):
     return _to_pylops_class()(op, dt)
 
 
-def _pylops_norm_rule(pylops, op):
-    """A function giving ``||op||`` for the PyLops operators whose norm is known without
-    iterating (computed on first use: a dense matrix's SVD), else None."""
-    if isinstance(op, pylops.MatrixMult) and isinstance(op.A, np.ndarray):
-        return lambda: float(np.linalg.norm(op.A.astype(np.complex128), 2))
-    if isinstance(op, pylops.Diagonal) and isinstance(op.diag, np.ndarray):
-        return lambda: float(np.max(np.abs(op.diag))) if op.diag.size else 0.0
-    if isinstance(op, pylops.Identity):
-        return lambda: 1.0
-    return None
+def _pylops_norm_known(pylops, op) -> bool:
+    """Whether ``||op||`` is known without iterating (``_pylops_exact_norm``)."""
+    if isinstance(op, pylops.MatrixMult):
+        return isinstance(op.A, np.ndarray)
+    if isinstance(op, pylops.Diagonal):
+        return isinstance(op.diag, np.ndarray)
+    return isinstance(op, pylops.Identity)
+
+
+def _pylops_exact_norm(op) -> float:
+    """``||op||`` of the operators ``_pylops_norm_known`` accepts."""
+    if hasattr(op, "A"):  # MatrixMult: the largest singular value
+        return float(np.linalg.norm(op.A.astype(np.complex128), 2))
+    if hasattr(op, "diag"):
+        return float(np.max(np.abs(op.diag))) if op.diag.size else 0.0
+    return 1.0  # Identity, square or not
 
 
 def _pylops_shape(shape, default, size: int, name: str, side: int) -> tuple[int, ...]:
@@ -1115,17 +1121,17 @@ class _FromPyLops(LinearOperator):
 
 
 class _FromPyLopsNorm(_FromPyLops):
-    """``_FromPyLops`` whose norm is known (given, or of a PyLops operator that tells it)."""
+    """``_FromPyLops`` whose norm is known: given, or exact for its operator class."""
 
-    def __init__(self, op, in_shape, out_shape, norm) -> None:
+    def __init__(self, op, in_shape, out_shape, norm: float | None) -> None:
         super().__init__(op, in_shape, out_shape)
         self._norm = norm
 
     def norm(self, **kwargs) -> float:
         """The known norm (given to ``from_pylops``, or exact for its operator class)."""
-        if callable(self._norm):
-            self._norm = float(self._norm())
-        return float(self._norm)
+        if self._norm is None:  # on first use: a dense matrix's SVD
+            self._norm = _pylops_exact_norm(self.op)
+        return self._norm
 
 
 def from_pylops(op, in_shape=None, out_shape=None, *, norm=None) -> LinearOperator:
@@ -1171,7 +1177,7 @@ def from_pylops(op, in_shape=None, out_shape=None, *, norm=None) -> LinearOperat
     >>> import numpy as np
     >>> import pylops
     >>> from fastsparse.operators import from_pylops
-    >>> A = from_pylops(pylops.Diagonal(np.array([1.0, 2.0, 3.0, 4.0]), dims=(2, 2)))
+    >>> A = from_pylops(pylops.Diagonal(np.array([[1.0, 2.0], [3.0, 4.0]])))
     >>> A.in_shape, A.out_shape, A.norm()
     ((2, 2), (2, 2), 4.0)
     >>> A.forward(np.ones((2, 2)))
@@ -1180,9 +1186,7 @@ def from_pylops(op, in_shape=None, out_shape=None, *, norm=None) -> LinearOperat
     """
     pylops = _import_pylops("from_pylops")
     if norm is not None:
-        norm = check_real(norm, "norm", nonnegative=True)
-    elif isinstance(op, pylops.LinearOperator):
-        norm = _pylops_norm_rule(pylops, op)
-    if norm is None:
-        return _FromPyLops(op, in_shape, out_shape)
-    return _FromPyLopsNorm(op, in_shape, out_shape, norm)
+        return _FromPyLopsNorm(op, in_shape, out_shape, check_real(norm, "norm", nonnegative=True))
+    if isinstance(op, pylops.LinearOperator) and _pylops_norm_known(pylops, op):
+        return _FromPyLopsNorm(op, in_shape, out_shape, None)
+    return _FromPyLops(op, in_shape, out_shape)
