@@ -1,11 +1,14 @@
 """Linear operators built on the transforms: a base class with composition, adjoint and norm.
 
-Concrete operators: ``SubsampledFourier``, ``SubsampledWalsh``, ``Haar``, ``Matrix``, ``Gradient``.
+Concrete operators: ``SubsampledFourier``, ``SubsampledWalsh``, ``Haar``, ``Matrix``, ``Gradient``;
+``to_pylops`` / ``from_pylops`` adapt operators to and from PyLops.
 """
 
 from __future__ import annotations
 
+import numbers
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +19,7 @@ from ._validation import (
     as_array,
     check_int,
     check_mask,
+    check_real,
     complex_dtype,
     is_power_of_two,
     out_array,
@@ -35,6 +39,8 @@ __all__ = [
     "Haar",
     "Matrix",
     "Gradient",
+    "to_pylops",
+    "from_pylops",
 ]
 
 
@@ -924,3 +930,263 @@ class _WalshHaar(_Composition):
     def __setstate__(self, state):
         super().__setstate__(state)
         self._pool = _Pool()
+
+
+# -- PyLops adapters --------------------------------------------------------------------
+
+_PYLOPS_HINT = "pip install pylops (or pip install fastsparse[pylops])"
+
+
+def _import_pylops(what: str):
+    try:
+        import pylops
+    except ImportError as exc:
+        raise ImportError(f"{what} needs PyLops, which is not installed: {_PYLOPS_HINT}") from exc
+    return pylops
+
+
+_TO_PYLOPS_CLASS: type | None = None
+
+
+def _to_pylops_class() -> type:
+    """The ``pylops.LinearOperator`` subclass of ``to_pylops``, built on first use (PyLops
+    is imported lazily). Reachable as ``fastsparse.operators._ToPyLops`` so that its
+    instances pickle."""
+    global _TO_PYLOPS_CLASS
+    if _TO_PYLOPS_CLASS is None:
+        base: Any = _import_pylops("to_pylops").LinearOperator
+
+        class _ToPyLops(base):
+            """A fastsparse operator as a PyLops operator on flattened arrays."""
+
+            def __init__(self, op: LinearOperator, dtype) -> None:
+                self.op = op
+                super().__init__(
+                    dtype=dtype,
+                    shape=op.shape,
+                    dims=op.in_shape,
+                    dimsd=op.out_shape,
+                    clinear=True,
+                    explicit=False,
+                    name="fastsparse",
+                )
+
+            def _matvec(self, x):
+                return self.op.forward(x.reshape(self.op.in_shape)).reshape(-1)
+
+            def _rmatvec(self, y):
+                return self.op.adjoint(y.reshape(self.op.out_shape)).reshape(-1)
+
+            def __repr__(self) -> str:
+                return f"to_pylops({self.op!r}, dtype={np.dtype(self.dtype)})"
+
+        _ToPyLops.__module__ = __name__
+        _ToPyLops.__qualname__ = "_ToPyLops"
+        _TO_PYLOPS_CLASS = _ToPyLops
+    return _TO_PYLOPS_CLASS
+
+
+def __getattr__(name: str):
+    if name == "_ToPyLops":
+        return _to_pylops_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def to_pylops(op: LinearOperator, *, dtype=None):
+    """A fastsparse operator as a ``pylops.LinearOperator`` acting on flattened arrays.
+
+    ``matvec`` is ``op.forward`` and ``rmatvec`` is ``op.adjoint`` on the raveled
+    arrays (C order); ``dims`` and ``dimsd`` are ``op.in_shape`` and ``op.out_shape``,
+    so PyLops's ``Op @ x`` also takes ``x`` of ``in_shape``. The fastsparse operator is
+    shared, not copied (``.op`` holds it), and each call follows its dtype rules:
+    precision follows the input.
+
+    Parameters
+    ----------
+    op : LinearOperator
+        A fastsparse operator.
+    dtype : dtype, optional
+        The PyLops operator's ``dtype`` (what PyLops solvers allocate in). Default: the
+        operator's output dtype for its working dtype (complex128 for Fourier sampling,
+        float64 for real operators); a complex operator keeps a complex dtype.
+
+    Returns
+    -------
+    pylops.LinearOperator
+
+    Raises
+    ------
+    ImportError
+        If PyLops is not installed.
+    TypeError
+        If ``op`` is not a fastsparse ``LinearOperator`` or ``dtype`` is unsupported.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastsparse.operators import Matrix, to_pylops
+    >>> P = to_pylops(Matrix(np.array([[1.0, 2.0], [3.0, 4.0]])))
+    >>> P.shape, P.dtype
+    ((2, 2), dtype('float64'))
+    >>> P.matvec(np.array([1.0, 1.0])), P.rmatvec(np.array([1.0, 0.0]))
+    (array([3., 7.]), array([1., 2.]))
+    """
+    if not isinstance(op, LinearOperator):
+        raise TypeError(
+            f"op must be a fastsparse.operators.LinearOperator, got {type(op).__name__}"
+        )
+    dt = op.result_dtype(op.dtype if dtype is None else result_dtype(dtype, "dtype"))
+    return _to_pylops_class()(op, dt)
+
+
+def _pylops_norm_known(pylops, op) -> bool:
+    """Whether ``||op||`` is known without iterating (``_pylops_exact_norm``)."""
+    if isinstance(op, pylops.MatrixMult):
+        return isinstance(op.A, np.ndarray)
+    if isinstance(op, pylops.Diagonal):
+        return isinstance(op.diag, np.ndarray)
+    return isinstance(op, pylops.Identity)
+
+
+def _pylops_exact_norm(op) -> float:
+    """``||op||`` of the operators ``_pylops_norm_known`` accepts."""
+    if hasattr(op, "A"):  # MatrixMult: the largest singular value
+        return float(np.linalg.norm(op.A.astype(np.complex128), 2))
+    if hasattr(op, "diag"):
+        return float(np.max(np.abs(op.diag))) if op.diag.size else 0.0
+    return 1.0  # Identity, square or not
+
+
+def _pylops_shape(shape, default, size: int, name: str, side: int) -> tuple[int, ...]:
+    given = default if shape is None else shape
+    try:
+        dims = tuple(given) if not isinstance(given, numbers.Integral) else (given,)
+    except TypeError:
+        raise TypeError(f"{name} must be a tuple of positive ints, got {given!r}") from None
+    dims = tuple(check_int(d, name, minimum=1) for d in dims)
+    if len(dims) == 0 or int(np.prod(dims)) != size:
+        raise ValueError(
+            f"{name} {dims} does not match the PyLops operator: shape[{side}] is {size}"
+        )
+    return dims
+
+
+class _FromPyLops(LinearOperator):
+    """A PyLops operator as a fastsparse operator (built by :func:`from_pylops`)."""
+
+    def __init__(self, op, in_shape, out_shape) -> None:
+        pylops = _import_pylops("from_pylops")
+        if not isinstance(op, pylops.LinearOperator):
+            raise TypeError(
+                "op must be a pylops.LinearOperator (wrap a SciPy operator with "
+                f"pylops.aslinearoperator), got {type(op).__name__}"
+            )
+        m, n = (int(s) for s in op.shape)
+        self.op = op
+        self.in_shape = _pylops_shape(in_shape, getattr(op, "dims", (n,)), n, "in_shape", 1)
+        self.out_shape = _pylops_shape(out_shape, getattr(op, "dimsd", (m,)), m, "out_shape", 0)
+        self.dtype = result_dtype(op.dtype, "op.dtype")
+        self.is_complex = self.dtype.kind == "c"
+
+    def _apply(self, f, x, out):
+        # overflow in the cast to a lower precision shows as inf, reported by forward/adjoint
+        with np.errstate(over="ignore", invalid="ignore"):
+            if x.dtype.kind == "c" and not self.is_complex:
+                # a real operator on complex data: real and imaginary parts apart (PyLops
+                # operators may allocate their output in their own, real, dtype)
+                dt = np.result_type(real_dtype(x.dtype), self.dtype)
+                out.real = self._result(f(np.ascontiguousarray(x.real, dt).reshape(-1)), out)
+                out.imag = self._result(f(np.ascontiguousarray(x.imag, dt).reshape(-1)), out)
+            else:
+                dt = np.result_type(x.dtype, self.dtype)
+                out[...] = self._result(f(x.astype(dt, copy=False).reshape(-1)), out)
+
+    def _result(self, r, out) -> np.ndarray:
+        r = np.asarray(r)
+        if r.dtype.kind == "c" and out.dtype.kind != "c":
+            raise TypeError(
+                f"the PyLops operator {self.op!r} has real dtype {self.dtype} but returned "
+                f"{r.dtype} values; give it a complex dtype"
+            )
+        return r.reshape(out.shape)
+
+    def _forward(self, x, out):
+        self._apply(self.op.matvec, x, out)
+
+    def _adjoint(self, y, out):
+        self._apply(self.op.rmatvec, y, out)
+
+    def __repr__(self) -> str:
+        return f"from_pylops({self.op!r}, in_shape={self.in_shape}, out_shape={self.out_shape})"
+
+
+class _FromPyLopsNorm(_FromPyLops):
+    """``_FromPyLops`` whose norm is known: given, or exact for its operator class."""
+
+    def __init__(self, op, in_shape, out_shape, norm: float | None) -> None:
+        super().__init__(op, in_shape, out_shape)
+        self._norm = norm
+
+    def norm(self, **kwargs) -> float:
+        """The known norm (given to ``from_pylops``, or exact for its operator class)."""
+        if self._norm is None:  # on first use: a dense matrix's SVD
+            self._norm = _pylops_exact_norm(self.op)
+        return self._norm
+
+
+def from_pylops(op, in_shape=None, out_shape=None, *, norm=None) -> LinearOperator:
+    """A PyLops operator as a fastsparse ``LinearOperator``, for the solvers.
+
+    ``forward`` is ``op.matvec`` and ``adjoint`` is ``op.rmatvec`` on the raveled
+    input, reshaped to ``out_shape`` / ``in_shape``; both accept ``out=``, validate
+    their input and report NaN, inf and overflow like every fastsparse operator. Output
+    precision follows the input (``op`` computes in its own precision and the result is
+    cast); a real ``op`` maps complex input part by part; a complex ``op`` gives complex
+    output. The PyLops operator is shared, not copied.
+
+    Parameters
+    ----------
+    op : pylops.LinearOperator
+        The operator (NumPy backend).
+    in_shape, out_shape : tuple of ints, optional
+        Shapes of the input and output arrays. Default: ``op.dims`` / ``op.dimsd``
+        (1-D ``(n,)`` / ``(m,)`` where PyLops does not set them); their sizes must be
+        ``op.shape[1]`` / ``op.shape[0]``.
+    norm : float, optional
+        ``||op||`` if you know it (exact: the solvers take it as is). Default: exact for
+        ``MatrixMult`` of a dense array, ``Diagonal`` and ``Identity``, else the base
+        class's power iteration (an estimate from below; ``warpd`` and ``lasso`` add 1%).
+
+    Returns
+    -------
+    LinearOperator
+        With ``.op`` the PyLops operator; ``dtype`` is ``op.dtype`` (integers as
+        float64), ``is_complex`` whether it is complex.
+
+    Raises
+    ------
+    ImportError
+        If PyLops is not installed.
+    TypeError
+        If ``op`` is not a ``pylops.LinearOperator`` or its dtype is unsupported (float16).
+    ValueError
+        If a shape does not match ``op.shape`` or ``norm`` is negative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pylops
+    >>> from fastsparse.operators import from_pylops
+    >>> A = from_pylops(pylops.Diagonal(np.array([[1.0, 2.0], [3.0, 4.0]])))
+    >>> A.in_shape, A.out_shape, A.norm()
+    ((2, 2), (2, 2), 4.0)
+    >>> A.forward(np.ones((2, 2)))
+    array([[1., 2.],
+           [3., 4.]])
+    """
+    pylops = _import_pylops("from_pylops")
+    if norm is not None:
+        return _FromPyLopsNorm(op, in_shape, out_shape, check_real(norm, "norm", nonnegative=True))
+    if isinstance(op, pylops.LinearOperator) and _pylops_norm_known(pylops, op):
+        return _FromPyLopsNorm(op, in_shape, out_shape, None)
+    return _FromPyLops(op, in_shape, out_shape)
