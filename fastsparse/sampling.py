@@ -674,6 +674,8 @@ def _exceed_probability(t: float, sd: np.ndarray, complex_: bool) -> np.ndarray:
 # 20-70%, which offsets that, and give the lower reconstruction errors.
 _DENOISE_SIGMAS = 3.0
 _RANGE_QUANTILE = 0.999
+# Largest expected fraction of noise-only detections for which a level's count is corrected.
+_IDENTIFIABLE = 0.5
 
 
 def estimate_sparsity(y, mask, *, transform="fourier", levels=None, r=None) -> np.ndarray:
@@ -814,4 +816,10 @@ def estimate_checked(yv: np.ndarray, mask: np.ndarray, transform: str, levels: i
     false = np.bincount(
         lev, weights=_exceed_probability(t, sd, np.iscomplexobj(c)).ravel(), minlength=r
     )
-    return np.maximum((found - false) / (1.0 - false / size), 1.0)
+    # A level where noise alone would push most coefficients over t (a few samples of a
+    # steep spectrum, e.g. uniform random masks near the centre) carries no count the data
+    # can identify: (found - false) / (1 - false / size) is then 0 / 0. Keep the raw count
+    # there (an upper bound: the smaller weight, never a level suppressed by a spurious 1).
+    identifiable = false <= _IDENTIFIABLE * size
+    corrected = (found - false) / np.maximum(1.0 - false / size, 1.0 - _IDENTIFIABLE)
+    return np.maximum(np.where(identifiable, corrected, found), 1.0)

@@ -506,7 +506,7 @@ def solve(
     # lam_max, single and double). A plateau above _FLOOR_FACTOR times that is slow progress:
     # a complex Gaussian SR-LASSO (tests/test_adaptive.py::test_plateau_is_not_a_stall) sits
     # at 5.9e-5 for 1200 iterations and then reaches 1e-8.
-    wpos = 1.0 if w is None else float(np.min(w[w > 0], initial=math.inf))
+    wpos = 1.0 if w is None else float(np.min(w, where=w > 0, initial=math.inf))
     stall_below = math.inf  # no positive weight: no scale for the floor, the plain rule
     if wpos < math.inf:
         stall_below = _FLOOR_FACTOR * float(np.finfo(rdt).eps) * L / (lam * wpos)
@@ -609,7 +609,9 @@ def solve(
 
     # Final certificate, recomputed exactly at the returned point.
     eng.x[...] = best_x.reshape(eng.x.shape)
-    cert, apps = certificate(A, eng.x, yw, lam, wf, ws, best_v.reshape(eng.v.shape))
+    cert, apps = certificate(
+        A, eng.x, yw, lam, wf, ws, best_v.reshape(eng.v.shape), scratch=eng.scratch()
+    )
     eng.applications += apps
     cert["step_ratio"] = 1.0 / (omega * omega)
     cert["restarts"] = float(restarts)

@@ -35,6 +35,8 @@ def certificate(
     w: np.ndarray,
     ws: int,
     v: np.ndarray | None = None,
+    *,
+    scratch: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[dict[str, float], int]:
     """Objective, residual and a certified upper bound ``gap >= F(x) - min F``.
 
@@ -42,21 +44,24 @@ def certificate(
     ``|(A^H v)_i| <= lam w_i``; every feasible ``v`` gives ``F(x) - (-Re<v, y>) >= F(x) - min F``.
     Candidates: the residual direction ``(Ax - y)/||Ax - y||`` and the solver's dual iterate
     ``v``, each scaled into the feasible set (``v = 0`` is always feasible). Returns the dict
-    and the number of operator applications spent (2 or 3).
+    and the number of operator applications spent (2 or 3). ``scratch``: buffers of
+    ``A.out_shape`` and ``A.in_shape`` (x's dtype) to work in, so that certifying at the end
+    of a solve allocates nothing of the problem's size.
     """
     dt = x.dtype
-    ax = np.empty(A.out_shape, dtype=dt)
+    if scratch is None:
+        scratch = (np.empty(A.out_shape, dtype=dt), np.empty(A.in_shape, dtype=dt))
+    ax, g = scratch
     A._forward(x, ax)
-    r = ax - y
     res = math.sqrt(pd.residual_sq(ax.reshape(-1), y.reshape(-1)))
     l1 = pd.weighted_l1(x.reshape(-1), w, ws)
     F = lam * l1 + res
     apps = 1
     best = 0.0
-    g = np.empty(A.in_shape, dtype=dt)
     cands = []
     if res > 0:
-        cands.append(r / dt.type(res))
+        r = np.subtract(ax, y, out=ax)  # the residual direction, in place
+        cands.append(np.divide(r, dt.type(res), out=r))
     if v is not None and np.any(v):
         cands.append(v)
     for c in cands:
@@ -218,8 +223,14 @@ class Engine:
         """``||x||_{1,w}``."""
         return float(self.pd.weighted_l1(self.xf, self.w, self.ws))
 
+    def scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Buffers free once the iterations are over (``A xbar`` and ``xbar``)."""
+        return self.axbar, self.xbar
+
     def certificate(self, lam: float) -> dict[str, float]:
         """Certificate of the current ``x`` (see ``certificate``), counting its applications."""
-        cert, apps = certificate(self.A, self.x, self.y, lam, self.w, self.ws, self.v)
+        cert, apps = certificate(
+            self.A, self.x, self.y, lam, self.w, self.ws, self.v, scratch=self.scratch()
+        )
         self.applications += apps
         return cert

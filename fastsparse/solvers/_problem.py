@@ -133,7 +133,7 @@ class Problem:
     lam : float or None
         Regularisation weight.
     weights : ndarray or None
-        Real float64 weights (a copy; None: all ones).
+        Real weights in the working precision (a copy; None: all ones).
     x0 : ndarray or None
         Starting point (a copy) of the working dtype.
     dtype : numpy.dtype
@@ -219,6 +219,8 @@ class Problem:
         if x0a is not None and x0a.dtype.kind == "c":
             dt = complex_dtype(dt)
         y = np.array(y, dtype=dt, order="C", copy=True)
+        if w is not None:  # the kernels' precision (float32 for single-precision problems)
+            w = w.astype(real_dtype(dt), copy=False)
         if x0a is not None:
             x0a = np.array(x0a, dtype=dt, order="C", copy=True)
         p = cls(A, y, lam, w, x0a, dt)
@@ -260,12 +262,6 @@ class Problem:
         if "norm" in self.__dict__:
             p.__dict__["norm"] = self.norm
         return p
-
-    def weights_flat(self) -> tuple[np.ndarray, int]:
-        """Weights as a flat array of the real working dtype and the stride for the kernels."""
-        if self.weights is None:
-            return np.ones(1, dtype=self.rdtype), 0
-        return np.ascontiguousarray(self.weights, dtype=self.rdtype).reshape(-1), 1
 
     def __repr__(self) -> str:
         lam = "None" if self.lam is None else f"{self.lam:g}"

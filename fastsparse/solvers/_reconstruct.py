@@ -193,7 +193,8 @@ def reconstruct(
     opts = METHODS[name].check(given)
     mask, levels, A, H = _operator(mask, transform, levels)
     problem = Problem.build(A, y, lam=lam, dtype=dtype)
-    problem.weights = _weights(weights, sparsity, mask, transform, levels, problem.y)
+    w = _weights(weights, sparsity, mask, transform, levels, problem.y)
+    problem.weights = None if w is None else w.astype(problem.rdtype, copy=False)
     result = METHODS[name].solve(
         problem, callback=check_callback(callback), progress=progress, **opts
     )
