@@ -22,12 +22,15 @@ import numpy as np
 from . import _threads
 from .solvers._reconstructor import Reconstructor
 
-__all__ = ["BatchResult", "SliceResult", "reconstruct_batch"]
+__all__ = ["BatchResult", "SliceResult", "local_cluster", "reconstruct_batch"]
 
 # Slices (or dask blocks) in flight per worker: enough to keep workers busy while the
 # caller reads the next slice and handles a finished one, few enough that a large HDF5
 # dataset is never read into memory at once.
 _IN_FLIGHT_PER_WORKER = 2
+# Thread counts of NumPy's BLAS, which Dask's nanny sets to 1 in its workers: the solvers'
+# np.vdot / np.linalg.norm sum in another order with another BLAS thread count.
+_BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 # Threading layers that survive fork() once used (GNU OpenMP does not).
 _FORK_SAFE_LAYERS = ("tbb", "workqueue")
 
@@ -221,6 +224,50 @@ def reconstruct_batch(
     out.errors = dict(sorted(out.errors.items()))
     out.elapsed = time.perf_counter() - t0
     return out
+
+
+def local_cluster(workers: int | None = None, threads: int | None = None, **kwargs):
+    """The ``distributed.LocalCluster`` that ``reconstruct_batch(scheduler="local")`` starts.
+
+    ``workers`` spawned worker processes (never forked: see the user guide, "Fork
+    safety") with one task thread each, whose slices use ``threads`` threads
+    (``FASTSPARSE_NUM_THREADS``), and with this process's BLAS thread settings
+    (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``; Dask would set
+    them to 1), so that their images equal this process's bitwise. Keep one to run
+    several batches without starting workers each time; close it after.
+
+    Parameters
+    ----------
+    workers, threads : int, optional
+        As in :func:`reconstruct_batch` (``workers * threads`` at most the cores).
+    **kwargs
+        Further ``distributed.LocalCluster`` arguments (not ``n_workers``,
+        ``threads_per_worker`` or ``processes``).
+
+    Returns
+    -------
+    distributed.LocalCluster
+    """
+    import dask
+    import distributed
+
+    _, workers, threads = _plan("local", workers, threads, sys.maxsize)
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+    for key in _BLAS_THREAD_VARS:
+        if key in os.environ:
+            environ[key] = os.environ[key]
+        else:
+            environ.pop(key, None)
+    environ["FASTSPARSE_NUM_THREADS"] = str(threads)
+    config = {
+        "distributed.worker.multiprocessing-method": "spawn",
+        "distributed.nanny.pre-spawn-environ": environ,
+    }
+    kwargs.setdefault("dashboard_address", ":0")  # a free port: never another's 8787
+    with dask.config.set(config):
+        return distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, **kwargs
+        )
 
 
 # -- arguments
@@ -570,22 +617,7 @@ def _backend(kind: str, scheduler, workers: int, threads: int) -> _Backend:
         client = distributed.Client(scheduler)
         closers = [client.close]
     else:
-        import dask
-
-        # spawned workers: a forked child of this process could inherit a running
-        # OpenMP runtime and abort; each worker runs one slice at a time on `threads`
-        config = {
-            "distributed.worker.multiprocessing-method": "spawn",
-            "distributed.nanny.pre-spawn-environ.OMP_NUM_THREADS": threads,
-            "distributed.nanny.pre-spawn-environ.FASTSPARSE_NUM_THREADS": str(threads),
-        }
-        with dask.config.set(config):
-            cluster = distributed.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-            )
+        cluster = local_cluster(workers, threads)
         try:
             client = distributed.Client(cluster)
         except BaseException:

@@ -13,7 +13,7 @@ import pytest
 
 import fastsparse
 from fastsparse import Reconstructor, reconstruct
-from fastsparse.parallel import BatchResult, reconstruct_batch
+from fastsparse.parallel import BatchResult, local_cluster, reconstruct_batch
 from fastsparse.problems import fourier_haar
 
 SETTINGS = {"method": "firenet", "restarts": 3, "inner": 5}
@@ -251,11 +251,9 @@ def test_batch_mask_or_reconstructor(stack):
 # -- Dask distributed
 @pytest.fixture(scope="module")
 def client():
-    """A LocalCluster of 2 spawned worker processes, 1 thread each; closed after."""
+    """``local_cluster``: 2 spawned worker processes, 1 thread each; closed after."""
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
+    cluster = local_cluster(2, 1)
     c = distributed.Client(cluster)
     try:
         yield c
@@ -270,6 +268,14 @@ def test_batch_local_cluster_equals_serial(stack, serial):
     out = reconstruct_batch(ys, mask, scheduler="local", workers=2, threads=1, **SETTINGS)
     assert_same(out, serial)
     assert not out.errors
+
+
+def test_local_cluster_workers_mirror_blas_threads(client):
+    """Dask sets OMP_NUM_THREADS=1 in workers; local_cluster passes this process's values
+    (NumPy's BLAS sums in another order with another thread count)."""
+    ours = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    for theirs in client.run(lambda: {k: os.environ.get(k) for k in ours}).values():
+        assert theirs == ours
 
 
 def test_batch_client_nan_slice(client, stack, serial):
@@ -320,9 +326,7 @@ def test_batch_survives_a_killed_worker(stack):
         ref = [reconstruct(y, p.mask, **settings) for y in ys]
     finally:
         fastsparse.set_num_threads(old)
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
+    cluster = local_cluster(2, 1)
     c = distributed.Client(cluster)
     try:
         victim = min(c.run(os.getpid).values())  # a worker process's id
