@@ -517,15 +517,16 @@ class _Backend:
     def submit(self, fn, *args):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def prepare(self, rec: Reconstructor, threads: int) -> None:
-        pass
+    def prepare(self, rec: Reconstructor):
+        """What tasks receive as the reconstructor (here: the object itself)."""
+        return rec
 
     def block_task(self, rec, threads, ys, unit):
         b, start, idx = unit
         return self.submit(_solve_block, rec, threads, ys.blocks[b], start, idx)
 
     def run(self, rec, ys, units, threads, lazy) -> Iterator[list[tuple]]:
-        self.prepare(rec, threads)
+        rec = self.prepare(rec)
         done: queue.SimpleQueue = queue.SimpleQueue()
         pending: dict[Any, Sequence[int]] = {}
         units = iter(units)
@@ -592,6 +593,11 @@ class _DaskBackend(_Backend):
         # the block is a dependency of the task: computed on the cluster, never here
         task = dask.delayed(_solve_block, pure=False)(rec, threads, ys.blocks[b], start, idx)
         return self.client.compute(task)
+
+    def prepare(self, rec: Reconstructor):
+        # sent once to every worker (a worker that joins later fetches it from another),
+        # not with every task
+        return self.client.scatter(rec, broadcast=True, hash=False)
 
     def release(self, fut) -> None:
         fut.release()
