@@ -204,6 +204,26 @@ def test_batch_dask_array_threads(stack, serial):
     assert_same(out, serial)
 
 
+def test_batch_progress_bar(stack, capsys):
+    pytest.importorskip("tqdm")
+    mask, ys = stack
+    out = reconstruct_batch(ys, mask, indices=range(4), progress=True, workers=1, **SETTINGS)
+    assert len(out.images) == 4
+    assert "4/4" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_batch_spawn_process_pool(stack, serial):
+    """A caller's ProcessPoolExecutor that spawns: each process builds its copy once."""
+    mask, ys = stack
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        out = reconstruct_batch(ys, mask, scheduler=pool, indices=range(6), **SETTINGS)
+    assert out.errors == {}
+    for i in range(6):
+        assert np.array_equal(out.images[i], serial[i])
+
+
 def test_batch_fork_pool_refused(stack):
     mask, ys = stack
     pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
