@@ -37,6 +37,7 @@ _LAZY = {
     "warpd": "fastsparse.solvers",
     "lasso": "fastsparse.solvers",
     "reconstruct": "fastsparse.solvers",
+    "Reconstructor": "fastsparse.solvers",
     "sqrt_lasso": "fastsparse.solvers",
     "level_weights": "fastsparse.sampling",
     "Result": "fastsparse.solvers",
@@ -53,6 +54,7 @@ _SUBMODULES = (
     "io",
     "problems",
     "testing",
+    "parallel",
 )
 
 __all__ = ["get_num_threads", "set_num_threads", "__version__", *_LAZY, *_SUBMODULES]

@@ -14,6 +14,7 @@ from ._methods import METHODS
 from ._pdhg import pdhg
 from ._problem import Problem
 from ._reconstruct import reconstruct
+from ._reconstructor import Reconstructor
 from ._result import Result
 from ._warpd import warpd
 
@@ -21,6 +22,7 @@ __all__ = [
     "FIRENET",
     "METHODS",
     "Problem",
+    "Reconstructor",
     "Result",
     "firenet",
     "firenet_forward",

@@ -186,11 +186,7 @@ def reconstruct(
         "sigma": sigma,
         "iterations": iterations,
     }
-    for key, value in (options or {}).items():
-        if given.get(key) is not None:
-            raise ValueError(f"options: {key!r} is given twice (keyword and options)")
-        given[key] = value
-    opts = METHODS[name].check(given)
+    opts = _method_options(name, given, options)
     mask, levels, A, H = _operator(mask, transform, levels)
     problem = Problem.build(A, y, lam=lam, dtype=dtype)
     w = _weights(weights, sparsity, mask, transform, levels, problem.y)
@@ -201,6 +197,16 @@ def reconstruct(
     image = np.empty(H.in_shape, dtype=result.x.dtype)
     H._adjoint(np.ascontiguousarray(result.x), image)
     return (image, result) if return_result else image
+
+
+def _method_options(name: str, given: dict, options) -> dict:
+    """The method's checked options: the keywords ``given`` (None: not given) and ``options``."""
+    given = dict(given)
+    for key, value in (options or {}).items():
+        if given.get(key) is not None:
+            raise ValueError(f"options: {key!r} is given twice (keyword and options)")
+        given[key] = value
+    return METHODS[name].check(given)
 
 
 def _method_name(method, schedule) -> str:
