@@ -415,7 +415,9 @@ def test_stack_round_trip_equals_slice_by_slice(stack_file, capsys):
     settings = io.load_settings(out)
     assert settings["pattern"] == "das" and settings["slices"] == [0, 4, 1]
     err = capsys.readouterr().err
-    assert "slice 3 [4/4]: 16 iterations (schedule)" in err
+    # slices finish in any order on the threads backend: one line each, the last counts 4/4
+    assert all(f"slice {i} [" in err for i in range(4))
+    assert "[4/4]: 16 iterations (schedule)" in err
     assert sorted(p.name for p in path.parent.iterdir()) == ["rec.h5", "stack.h5"]
 
 
@@ -447,7 +449,7 @@ def test_stack_nan_slice_reported_by_index(stack_file, capsys):
     out = path.with_name("rec.h5")
     assert main(["reconstruct", str(path), str(out), *_STACK]) == 1
     captured = capsys.readouterr()
-    assert "slice 2 failed: y contains NaN or inf" in captured.err
+    assert "slice 2 failed: ValueError: y contains NaN or inf" in captured.err
     assert "(3 reconstructed, 0 resumed, 1 failed)" in captured.out
     rec, attrs = _read_stack(out)
     assert attrs["failed"].tolist() == [2] and np.isnan(rec[2]).all()
