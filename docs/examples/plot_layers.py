@@ -17,8 +17,8 @@ with a ``callback``, and plots against the number of layers
 for a short (``p = 5``, as in the paper's 25-layer network) and two longer inner counts. With too
 small a ``p`` the steps (which shrink by ``e`` per restart) become too small before the
 iterates converge, and the error levels off: ``p`` must be large enough for the problem's
-sharpness constants, which the parameter-free solver :func:`fastsparse.sqrt_lasso <fastsparse.solvers.sqrt_lasso>` does not
-need.
+sharpness constants, which the parameter-free solver
+:func:`fastsparse.sqrt_lasso <fastsparse.solvers.sqrt_lasso>` does not need.
 """
 
 import matplotlib.pyplot as plt
