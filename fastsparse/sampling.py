@@ -653,7 +653,9 @@ def _compensated_coefficients(y: np.ndarray, mask: np.ndarray, kind: str, levels
     s1, band1 = _atom_spectra(shape[0], levels, kind)
     s2, band2 = _atom_spectra(shape[1], levels, kind)
     # separable atoms: the variance of a coefficient in 1-D bands (k1, k2) is s1[k1] V s2[k2]
-    var = (s1 @ v @ s2.T)[band1[:, None], band2[None, :]]
+    # (einsum's own loops, not BLAS: as fast here, and no BLAS threads left spinning beside
+    # the solver's kernels: 0.068 s CPU for a 0.044 s reconstruction at 256x256 with them)
+    var = np.einsum("kj,lj->kl", np.einsum("ki,ij->kj", s1, v), s2)[band1[:, None], band2[None, :]]
     return c, var
 
 

@@ -239,3 +239,14 @@ def dual_feasibility(g, w, ws, lam):
             if r > m:
                 m = r
     return m
+
+
+@njit(cache=True, nogil=True)
+def real_inner(a, b):
+    """sum a_i b_i accumulated in float64: ``Re <a, b>`` for complex data passed as real
+    views. A fixed-order reduction: the same result whatever the thread settings (BLAS dot
+    products are not, and their spinning threads slow the kernels around them)."""
+    s = 0.0
+    for i in range(a.size):
+        s += np.float64(a[i]) * np.float64(b[i])
+    return s

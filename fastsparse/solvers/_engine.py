@@ -13,11 +13,23 @@ import numpy as np
 from .._threads import SOLVER_MIN, chunks, get_num_threads
 from .._validation import real_dtype
 from ..kernels import pd
+from ..kernels.prox import sum_squares
 from ..operators import LinearOperator
 
 __all__: list[str] = []
 
 # Problems with fewer entries than this run the serial kernels (parallel launch costs more).
+
+
+def real_inner(a: np.ndarray, b: np.ndarray) -> float:
+    """``Re <a, b>`` (a fixed-order float64 reduction, not a BLAS call)."""
+    rdt = real_dtype(a.dtype)
+    return float(pd.real_inner(a.reshape(-1).view(rdt), b.reshape(-1).view(rdt)))
+
+
+def norm(a: np.ndarray) -> float:
+    """``||a||_2`` (a fixed-order float64 reduction, not a BLAS call)."""
+    return math.sqrt(sum_squares(a.reshape(-1)))
 
 
 def weights_flat(w: np.ndarray | None, rdt: np.dtype) -> tuple[np.ndarray, int]:
@@ -68,11 +80,11 @@ def certificate(
         A._adjoint(np.ascontiguousarray(c), g)
         apps += 1
         s = pd.dual_feasibility(g.reshape(-1), w, ws, lam)
-        nv = float(np.linalg.norm(c.ravel()))
+        nv = math.sqrt(sum_squares(c.reshape(-1)))
         scale = min(1.0, 1.0 / s if s > 0 else math.inf, 1.0 / nv if nv > 0 else math.inf)
         if not np.isfinite(scale) or scale <= 0:
             continue
-        d = -scale * float(np.vdot(c.ravel(), y.ravel()).real)
+        d = -scale * real_inner(c, y)
         best = max(best, d)
     gap = max(F - best, 0.0)
     cert = {

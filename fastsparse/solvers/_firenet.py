@@ -17,7 +17,7 @@ import numpy as np
 from .._validation import as_array, check_int, check_real
 from ..kernels import vjp as kv
 from . import _adaptive
-from ._engine import Engine
+from ._engine import Engine, norm, real_inner
 from ._problem import Problem, check_callback, check_operator, check_steps, check_weights
 from ._registry import Method
 from ._result import Result
@@ -697,9 +697,9 @@ class FIRENET:
                     # u_i = v_{i-1} + sigma_k r_i and z_i = x_{i-1} - tau_k A^H v_{i-1}, with
                     # v_{i-1} = P_B(u_{i-1}) and x_{i-1} = S(z_{i-1}) (psi_{k-1} for i = 0).
                     vprev = _project(rec[i - 1][1]) if i > 0 else 0.0
-                    sigmabar += float(np.vdot(ubar, u_i - vprev).real) / sigma_k
+                    sigmabar += real_inner(ubar, u_i - vprev) / sigma_k
                     xp = _soft(rec[i - 1][0], thr) if i > 0 else psis[k]
-                    taubar += float(np.vdot(zbar, z_i - xp).real) / tau_k
+                    taubar += real_inner(zbar, z_i - xp) / tau_k
                     taubar += _threshold_term(z_i, xbar, thr) / tau_k
                 xprev += zbar
                 A._forward(zbar, az)
@@ -727,7 +727,7 @@ class FIRENET:
 
 
 def _project(u: np.ndarray) -> np.ndarray:
-    nrm = float(np.linalg.norm(u.reshape(-1)))
+    nrm = norm(u)
     return u if nrm <= 1.0 else u * u.real.dtype.type(1.0 / nrm)
 
 

@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from .._validation import as_array, check_real, complex_dtype, real_dtype, result_dtype
+from ..kernels.prox import sum_squares
 from ..operators import LinearOperator, Matrix
 
 __all__ = ["Problem"]
@@ -107,9 +108,9 @@ def safe_norm(a: np.ndarray) -> float:
     if big == 0.0:
         return 0.0
     if 1e-140 < big < 1e140:
-        return float(np.linalg.norm(a.reshape(-1)))
+        return math.sqrt(sum_squares(np.ascontiguousarray(a).reshape(-1)))
     s = _power_of_two(big)
-    return s * float(np.linalg.norm((a / a.real.dtype.type(s)).reshape(-1)))
+    return s * math.sqrt(sum_squares((a / a.real.dtype.type(s)).reshape(-1)))
 
 
 def _power_of_two(v: float) -> float:

@@ -20,6 +20,7 @@ from .._validation import (
 from ..kernels import pd as _pd
 from ..kernels import warpd as _k
 from ..operators import LinearOperator
+from ._engine import norm, real_inner
 from ._problem import Problem, check_callback, check_operator, norm_bound
 from ._result import Result
 from ._runner import Runner
@@ -364,7 +365,7 @@ def warpd(
     xr, gar, xbarr, xsumr = (a.view(rdt) for a in (fx, fga, fxbar, fxsum))
     ur, axbarr, axr, axsumr, yr, usumr = (a.view(rdt) for a in (fu, faxbar, fax, faxsum, fy, fusum))
     mr = ur.size
-    ynorm = float(np.linalg.norm(fy))
+    ynorm = norm(fy)
     x_prev = np.empty_like(x) if (B is not None and not B.isometry) else None
 
     if reweight and weights is None:
@@ -480,8 +481,8 @@ def warpd(
             # Two dual points u (the iterate, and theta * (A x - y)), each scaled into the
             # dual feasible set: the dual value -Re<y, u> - eps ||u|| is linear in the scale
             # (square-root LASSO: -Re<y, u>, with ||u|| <= 1 as well).
-            unorm = float(np.linalg.norm(fu))
-            d_iter = -float(np.vdot(fy, fu).real) - eps * unorm
+            unorm = norm(fu)
+            d_iter = -real_inner(fy, fu) - eps * unorm
             d_res = -rd - eps * residual
             A._adjoint(res, xbar)  # scratch: xbar is rewritten by the next primal pass
             apps += 1
@@ -504,8 +505,8 @@ def warpd(
             "tau2": tau2,
         }
         if x_prev is not None:
-            dx = float(np.linalg.norm(x - x_prev))
-            entry["change"] = dx / max(float(np.linalg.norm(x)), np.finfo(rdt).tiny)
+            dx = norm(x - x_prev)
+            entry["change"] = dx / max(norm(x), np.finfo(rdt).tiny)
         runner.record(entry)
         if reweight:
             c_now = x if B is None else bx
