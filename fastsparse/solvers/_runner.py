@@ -133,10 +133,15 @@ class Runner:
         certificate: dict[str, float],
         applications: int,
     ) -> Result:
-        """The ``Result`` (``x`` copied and unscaled; elapsed time since construction)."""
+        """The ``Result`` (``x`` unscaled; elapsed time since construction).
+
+        ``x`` becomes the result's array: pass an array the algorithm no longer uses.
+        """
         self.close()
         s = self.scale
-        xs = x.copy() if s == 1.0 else x * x.real.dtype.type(s)
+        # x is the finished run's own buffer (the algorithms drop their state on return):
+        # handed over, not copied (one image array less at the peak of a large solve)
+        xs = x if s == 1.0 else x * x.real.dtype.type(s)
         return Result(
             x=xs,
             iterations=iterations,
