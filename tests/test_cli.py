@@ -533,3 +533,16 @@ def test_stack_not_converged_and_strict(stack_file, capsys):
     assert main([*args, "--strict"]) == 3
     _, attrs = _read_stack(path.with_name("r.h5"))
     assert attrs["not_converged"].tolist() == [0, 1]
+
+
+def test_stack_on_a_local_cluster_equals_slice_by_slice(stack_file):
+    """``--scheduler local --workers 2``: a Dask LocalCluster of two spawned workers gives the
+    same stack, bitwise, as reconstructing slice by slice in this process."""
+    pytest.importorskip("distributed")
+    path, ks = stack_file
+    out = path.with_name("rec.h5")
+    args = ["reconstruct", str(path), str(out), *_STACK, "--scheduler", "local", "--workers", "2"]
+    assert main(args) == 0
+    rec, attrs = _read_stack(out)
+    np.testing.assert_array_equal(rec, _reference(ks))
+    assert attrs["failed"].tolist() == []
