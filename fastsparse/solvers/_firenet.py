@@ -231,6 +231,15 @@ def _method(problem: Problem, *, callback=None, progress=False, **options) -> Re
     )
 
 
+def _steps_fit(L_A: float, options: dict) -> None:
+    """``tau * sigma * ||A||^2 <= 1`` for the given (or default) steps."""
+    check_steps(
+        options.get("tau", FIXED_DEFAULTS["tau"]),
+        options.get("sigma", FIXED_DEFAULTS["sigma"]),
+        L_A,
+    )
+
+
 METHOD = Method(
     name="firenet",
     summary="FIRENET, the paper's network: a fixed schedule of restarts (firenet)",
@@ -243,6 +252,7 @@ METHOD = Method(
         "sigma": lambda v: check_real(v, "sigma", positive=True),
         "max_iterations": lambda v: check_int(v, "max_iterations", minimum=1),
     },
+    norm_check=lambda L, o: _steps_fit(L, o),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .._validation import check_int
+from .._validation import check_int, check_real
 from ._engine import Engine
 from ._problem import Problem, check_callback, check_steps
 from ._registry import Method
@@ -82,8 +82,18 @@ def pdhg(
     if history_every is None:
         history_every = max(1, iterations // 100)
     history_every = check_int(history_every, "history_every", minimum=1)
-    run = Runner(callback=check_callback(callback))
-    return solve(problem, run, iterations=iterations, tau=tau, sigma=sigma, every=history_every)
+    # data outside [2^-100, 2^100]: the same iteration on y / s with steps tau / s, sigma * s
+    # (exact for a power of two s), so squared norms stay in range
+    s = problem.scale
+    with Runner(callback=check_callback(callback), scale=s) as run:
+        return solve(
+            problem.scaled(s),
+            run,
+            iterations=iterations,
+            tau=tau / s,
+            sigma=sigma * s,
+            every=history_every,
+        )
 
 
 def solve(problem: Problem, run: Runner, *, iterations: int, tau: float, sigma: float, every: int):
@@ -136,13 +146,19 @@ def _method(
         )
 
 
+def _steps_fit(L_A: float, options: dict) -> None:
+    """``tau * sigma * ||A||^2 <= 1`` for the given (or default ``1 / ||A||``) steps."""
+    check_steps(options.get("tau", 1 / L_A), options.get("sigma", 1 / L_A), L_A)
+
+
 METHOD = Method(
     name="pdhg",
     summary="plain Chambolle-Pock with fixed steps, the baseline (pdhg)",
     solve=_method,
     options={
         "iterations": lambda v: check_int(v, "iterations", minimum=1),
-        "tau": lambda v: v,
-        "sigma": lambda v: v,
+        "tau": lambda v: check_real(v, "tau", positive=True),
+        "sigma": lambda v: check_real(v, "sigma", positive=True),
     },
+    norm_check=lambda L, o: _steps_fit(L, o),
 )

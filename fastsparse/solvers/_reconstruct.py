@@ -9,7 +9,7 @@ from ..operators import Haar, SubsampledFourier, SubsampledWalsh
 from ..sampling import estimate_checked, haar_layout, level_weights, phantom_sparsity
 from ..transforms import haar_levels
 from ._methods import METHODS
-from ._problem import Problem, check_callback
+from ._problem import Problem, check_callback, check_weights
 
 __all__ = ["reconstruct", "build_problem"]
 
@@ -46,7 +46,7 @@ def _weights(weights, sparsity, mask, transform, levels, y) -> np.ndarray | None
     if weights is None:
         return None
     if not isinstance(weights, str):
-        return as_array(weights, "weights", dtype=np.float64, shape=shape)
+        return check_weights(weights, shape)  # finite, nonnegative, real, a copy
     if weights != "levels":
         raise ValueError(f"weights must be 'levels', None or an array, got {weights!r}")
     if sparsity is None:
@@ -189,6 +189,7 @@ def reconstruct(
     opts = _method_options(name, given, options)
     mask, levels, A, H = _operator(mask, transform, levels)
     problem = Problem.build(A, y, lam=lam, dtype=dtype)
+    METHODS[name].check_norm(problem.norm, opts)
     w = _weights(weights, sparsity, mask, transform, levels, problem.y)
     problem.weights = None if w is None else w.astype(problem.rdtype, copy=False)
     result = METHODS[name].solve(

@@ -48,10 +48,11 @@ class Reconstructor:
     ----------
     mask : ndarray of bool, shape (n1, n2)
         Sampled frequencies (centred layout for Fourier, sequency order for Walsh). Copied.
-    transform, lam, levels, sparsity, weights, method, dtype : optional
-        As in :func:`fastsparse.reconstruct`. With ``sparsity="estimate"`` (the default,
-        also None) and ``weights="levels"`` the weights depend on the data, so they are
-        estimated from each ``y`` in every call; any other choice fixes them here, once.
+    transform, lam, levels, sparsity, weights, method, schedule, dtype : optional
+        As in :func:`fastsparse.reconstruct` (``schedule``: the earlier name of
+        ``method``). With ``sparsity="estimate"`` (the default, also None) and
+        ``weights="levels"`` the weights depend on the data, so they are estimated from
+        each ``y`` in every call; any other choice fixes them here, once.
     tol, max_iterations, restarts, inner, delta, tau, sigma, iterations, options : optional
         The method's options, as in :func:`fastsparse.reconstruct`.
 
@@ -117,6 +118,7 @@ class Reconstructor:
         sparsity=None,
         weights="levels",
         method=None,
+        schedule=None,
         dtype=None,
         tol=None,
         max_iterations=None,
@@ -128,7 +130,7 @@ class Reconstructor:
         iterations=None,
         options=None,
     ):
-        name = _method_name(method, None)
+        name = _method_name(method, schedule)
         given = {
             "tol": tol,
             "max_iterations": max_iterations,
@@ -146,6 +148,7 @@ class Reconstructor:
             result_dtype(dtype, "dtype")
         self.dtype = dtype
         mask, levels, A, H = _operator(mask, transform, levels)  # checks mask, transform, levels
+        METHODS[name].check_norm(float(A.norm()), self.options)  # steps fit, before any solve
         self.mask = np.array(mask, dtype=bool, copy=True)
         self.mask.flags.writeable = False
         self.transform = transform

@@ -27,12 +27,22 @@ class Method:
     solve : callable
         ``solve(problem, *, callback, progress, **options) -> Result`` on a validated
         ``Problem``; options not given take the algorithm's defaults.
+    norm_check : callable, optional
+        ``norm_check(norm, options)`` raises for options invalid for an operator of norm
+        ``norm`` (e.g. ``tau * sigma * ||A||**2 > 1``): entry points call it once, before
+        solving (a batch then fails at once, not slice by slice).
     """
 
     name: str
     summary: str
     solve: Callable[..., Result]
     options: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    norm_check: Callable[[float, dict[str, Any]], None] | None = None
+
+    def check_norm(self, norm: float, options: dict[str, Any]) -> None:
+        """Checks of the options that need ``||A||`` (step conditions), before any solve."""
+        if self.norm_check is not None:
+            self.norm_check(norm, options)
 
     def check(self, given: dict[str, Any]) -> dict[str, Any]:
         """Validate the options the user gave (None means not given); reject the others."""
