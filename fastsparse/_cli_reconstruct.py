@@ -129,14 +129,15 @@ def _warn(text: str) -> None:
 
 
 def _method(args) -> str:
-    alias = {"adaptive": "adaptive", "fixed": "firenet"}
-    if args.schedule is not None:
-        if args.method is not None and args.method != alias[args.schedule]:
-            raise ValueError(
-                f"--method {args.method} and --schedule {args.schedule} disagree; give --method"
-            )
-        return alias[args.schedule]
-    return args.method or "adaptive"
+    """``--method`` or its alias ``--schedule`` (``reconstruct``'s rule, in CLI words)."""
+    from .solvers._reconstruct import _method_name
+
+    try:
+        return _method_name(args.method, args.schedule)
+    except ValueError:
+        raise ValueError(
+            f"--method {args.method} and --schedule {args.schedule} disagree; give --method"
+        ) from None
 
 
 def _method_options(args, method: str) -> dict[str, Any]:

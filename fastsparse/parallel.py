@@ -607,8 +607,16 @@ class _DaskBackend(_Backend):
         fut.release()
 
     def close(self) -> None:
+        # every closer runs (a client that fails to close must not leave the cluster's
+        # worker processes running); the first error is raised after
+        error = None
         for close in self.closers:
-            close()
+            try:
+                close()
+            except Exception as exc:  # noqa: BLE001 - re-raised below
+                error = error or exc
+        if error is not None:
+            raise error
 
 
 def _backend(kind: str, scheduler, workers: int, threads: int) -> _Backend:
@@ -635,5 +643,10 @@ def _backend(kind: str, scheduler, workers: int, threads: int) -> _Backend:
             raise
         closers = [client.close, cluster.close]
         return _DaskBackend(client, _IN_FLIGHT_PER_WORKER * workers, closers)
-    slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    try:
+        slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    except BaseException:
+        for close in closers:  # the client this call opened
+            close()
+        raise
     return _DaskBackend(client, _IN_FLIGHT_PER_WORKER * max(1, slots), closers)

@@ -338,3 +338,14 @@ def test_pdhg_function_rescales_exactly():
     rs = fs.pdhg(A, y * s, lam=1e-3, iterations=40, tau=s, sigma=1 / s)
     np.testing.assert_array_equal(rs.x, r1.x * s)
     assert rs.certificate["residual"] == r1.certificate["residual"] * s > 0
+
+
+@pytest.mark.parametrize("c", [1e-50, 1e50])
+def test_data_outside_the_working_precision_are_an_error(c):
+    """complex128 data at 1e-50 computed in complex64 used to underflow to 0 and return a
+    zero image certified as optimal; at 1e50 they overflowed to inf deep inside."""
+    mask, y = _fourier(16)
+    with pytest.raises(ValueError, match="do not fit the working dtype complex64"):
+        reconstruct(y * c, mask, levels=2, dtype=np.complex64)
+    img = reconstruct(y * c, mask, levels=2, method="firenet", delta=1e-9 * c)
+    assert np.all(np.isfinite(img)) and np.any(img != 0)

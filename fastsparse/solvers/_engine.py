@@ -18,8 +18,6 @@ from ..operators import LinearOperator
 
 __all__: list[str] = []
 
-# Problems with fewer entries than this run the serial kernels (parallel launch costs more).
-
 
 def real_inner(a: np.ndarray, b: np.ndarray) -> float:
     """``Re <a, b>`` (a fixed-order float64 reduction, not a BLAS call)."""

@@ -113,6 +113,26 @@ def safe_norm(a: np.ndarray) -> float:
     return s * math.sqrt(sum_squares((a / a.real.dtype.type(s)).reshape(-1)))
 
 
+def _fits(a: np.ndarray, dt: np.dtype, name: str) -> None:
+    """``a``'s largest entry must be representable in the working dtype ``dt``.
+
+    Converting to a narrower dtype (``dtype=complex64`` for complex128 data) would turn
+    entries above its largest value into inf and entries below its smallest normal value
+    into (less accurate) subnormals or 0: say so instead of solving other data.
+    """
+    rdt = real_dtype(dt)
+    if a.size == 0 or real_dtype(result_dtype(a.dtype)).itemsize <= rdt.itemsize:
+        return
+    big = float(np.max(np.abs(a)))
+    info = np.finfo(rdt)
+    if big > 0 and not float(info.tiny) <= big <= float(info.max):
+        raise ValueError(
+            f"{name}: entries up to {big:.3g} do not fit the working dtype {np.dtype(dt)} "
+            f"(normal range {float(info.tiny):.3g} to {float(info.max):.3g}); rescale the "
+            "data or compute in double precision"
+        )
+
+
 def _power_of_two(v: float) -> float:
     """The power of two ``2**e`` with ``v / 2**e`` in ``[0.5, 1)`` (``v`` positive, finite)."""
     return math.ldexp(1.0, math.frexp(v)[1])
@@ -219,10 +239,12 @@ class Problem:
             dt = complex_dtype(dt)
         if x0a is not None and x0a.dtype.kind == "c":
             dt = complex_dtype(dt)
+        _fits(y, dt, "y")
         y = np.array(y, dtype=dt, order="C", copy=True)
         if w is not None:  # the kernels' precision (float32 for single-precision problems)
             w = w.astype(real_dtype(dt), copy=False)
         if x0a is not None:
+            _fits(x0a, dt, "x0")
             x0a = np.array(x0a, dtype=dt, order="C", copy=True)
         p = cls(A, y, lam, w, x0a, dt)
         if norm is not None:

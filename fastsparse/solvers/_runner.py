@@ -25,7 +25,6 @@ _DEGREE = {
     "l1": 1,
     "gap": 1,
     "dual_objective": 1,
-    "dual": 1,
     "eps": 1,
     "tau_k": 1,
     "sigma_k": -1,
