@@ -9,7 +9,7 @@ from ..operators import Haar, SubsampledFourier, SubsampledWalsh
 from ..sampling import estimate_checked, haar_layout, level_weights, phantom_sparsity
 from ..transforms import haar_levels
 from ._methods import METHODS
-from ._problem import Problem, check_callback, check_weights
+from ._problem import check_weights
 
 __all__ = ["reconstruct", "build_problem"]
 
@@ -175,29 +175,31 @@ def reconstruct(
     >>> bool(np.linalg.norm(img - x) < 1e-2 * np.linalg.norm(x))
     True
     """
-    name = _method_name(method, schedule)
-    given = {
-        "tol": tol,
-        "max_iterations": max_iterations,
-        "restarts": restarts,
-        "inner": inner,
-        "delta": delta,
-        "tau": tau,
-        "sigma": sigma,
-        "iterations": iterations,
-    }
-    opts = _method_options(name, given, options)
-    mask, levels, A, H = _operator(mask, transform, levels)
-    problem = Problem.build(A, y, lam=lam, dtype=dtype)
-    METHODS[name].check_norm(problem.norm, opts)
-    w = _weights(weights, sparsity, mask, transform, levels, problem.y)
-    problem.weights = None if w is None else w.astype(problem.rdtype, copy=False)
-    result = METHODS[name].solve(
-        problem, callback=check_callback(callback), progress=progress, **opts
+    # one call of a Reconstructor: the settings are validated (once) and the problem built
+    # by the same code that serves batches (imported here: it imports this module's helpers)
+    from ._reconstructor import Reconstructor
+
+    rec = Reconstructor(
+        mask,
+        transform=transform,
+        lam=lam,
+        levels=levels,
+        sparsity=sparsity,
+        weights=weights,
+        method=method,
+        schedule=schedule,
+        dtype=dtype,
+        tol=tol,
+        max_iterations=max_iterations,
+        restarts=restarts,
+        inner=inner,
+        delta=delta,
+        tau=tau,
+        sigma=sigma,
+        iterations=iterations,
+        options=options,
     )
-    image = np.empty(H.in_shape, dtype=result.x.dtype)
-    H._adjoint(np.ascontiguousarray(result.x), image)
-    return (image, result) if return_result else image
+    return rec(y, return_result=return_result, callback=callback, progress=progress)
 
 
 def _method_options(name: str, given: dict, options) -> dict:

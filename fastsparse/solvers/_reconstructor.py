@@ -15,7 +15,7 @@ import numpy as np
 
 from .._validation import check_real, result_dtype
 from ._methods import METHODS
-from ._problem import Problem
+from ._problem import Problem, check_callback
 from ._reconstruct import _method_name, _method_options, _operator, _weights
 
 __all__ = ["Reconstructor"]
@@ -199,7 +199,7 @@ class Reconstructor:
         """Samples per slice (``mask.sum()``): the length of each ``y``."""
         return int(np.count_nonzero(self.mask))
 
-    def __call__(self, y, *, return_result: bool = False):
+    def __call__(self, y, *, return_result: bool = False, callback=None, progress=False):
         """Reconstruct one image from its samples ``y``.
 
         Parameters
@@ -208,6 +208,8 @@ class Reconstructor:
             The samples, in C order of the mask.
         return_result : bool
             Also return the solver's ``Result``.
+        callback, progress : optional
+            Passed to the solver, as in :func:`fastsparse.reconstruct`.
 
         Returns
         -------
@@ -215,7 +217,7 @@ class Reconstructor:
         result : Result
             Only with ``return_result=True``.
         """
-        image, result = self._solve(y)
+        image, result = self._solve(y, check_callback(callback), progress)
         return (image, result) if return_result else image
 
     def _solve(self, y, callback=None, progress=False):
@@ -223,7 +225,7 @@ class Reconstructor:
         problem = Problem.build(A, y, lam=self.lam, dtype=self.dtype)
         if not self.fixed_weights:
             w = _weights(self.weights, self.sparsity, mask, self.transform, levels, problem.y)
-        problem.weights = w
+        problem.weights = None if w is None else w.astype(problem.rdtype, copy=False)
         result = METHODS[self.method].solve(
             problem, callback=callback, progress=progress, **self.options
         )
