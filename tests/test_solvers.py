@@ -349,3 +349,16 @@ def test_data_outside_the_working_precision_are_an_error(c):
         reconstruct(y * c, mask, levels=2, dtype=np.complex64)
     img = reconstruct(y * c, mask, levels=2, method="firenet", delta=1e-9 * c)
     assert np.all(np.isfinite(img)) and np.any(img != 0)
+
+
+def test_reconstructor_settings_are_fixed():
+    """Workers cache a Reconstructor by its token: its checked settings cannot change."""
+    mask, y = _fourier(16)
+    rec = fs.Reconstructor(mask, levels=2, method="firenet")
+    for name, value in (("lam", 1.0), ("options", {}), ("method", "pdhg")):
+        with pytest.raises(AttributeError, match="fixed once built"):
+            setattr(rec, name, value)
+    import pickle
+
+    again = pickle.loads(pickle.dumps(rec))
+    np.testing.assert_array_equal(again(y), rec(y))

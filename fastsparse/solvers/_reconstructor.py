@@ -161,6 +161,15 @@ class Reconstructor:
         self._built: tuple | None = None
         self._built = (self.mask, levels, A, H, self._fixed_weights(self.mask, levels))
 
+    def __setattr__(self, name: str, value) -> None:
+        # the settings are fixed once checked: workers cache a reconstructor by its token,
+        # so a setting changed afterwards would silently not reach them
+        if name in _STATE and name in self.__dict__:
+            raise AttributeError(
+                f"Reconstructor.{name} is fixed once built; make a new Reconstructor"
+            )
+        object.__setattr__(self, name, value)
+
     def _fixed_weights(self, mask, levels) -> np.ndarray | None:
         """The weights when they do not depend on the data (checked), else None."""
         if not self.fixed_weights:
