@@ -23,21 +23,11 @@ import argparse
 
 import numpy as np
 
-from fastsparse.bench import interleaved, print_rows, ratio_row, threads
+from fastsparse.bench import cpu_cols, forward_adjoint, interleaved, print_rows, ratio_row, threads
 from fastsparse.operators import Haar, SubsampledFourier, SubsampledWalsh, _Composition
 from fastsparse.transforms import _fwht_into, _haar_into, _ihaar_into
 
 PLANNER = "FFTW_MEASURE"
-
-
-def cpu_cols(k, ours, yardstick):
-    if k != 1:
-        return {}
-    return {
-        "cpu_ours_ms": ours * 1e3,
-        "cpu_yard_ms": yardstick * 1e3,
-        "cpu_speedup": yardstick / ours,
-    }
 
 
 def complex_image(n, rng):
@@ -163,16 +153,7 @@ def walsh_haar_rows(n, k, repeats, rng):
     S = SubsampledWalsh(rng.random((n, n)) < 0.25)
     H = Haar((n, n), levels=int(np.log2(n)) - 1)
     ours, general = S @ H.H, _Composition(S, H.H)
-    y = np.empty(ours.out_shape)
-    z = np.empty(ours.in_shape)
-
-    def fused():
-        ours.forward(x, out=y)
-        ours.adjoint(y, out=z)
-
-    def composed():
-        general.forward(x, out=y)
-        general.adjoint(y, out=z)
+    fused, composed = forward_adjoint(ours, x), forward_adjoint(general, x)
 
     (t_ours, t_gen), (c_ours, c_gen) = interleaved([fused, composed], repeats)
     return [

@@ -20,6 +20,8 @@ __all__ = [
     "median_time",
     "interleaved",
     "ratio_row",
+    "cpu_cols",
+    "forward_adjoint",
     "print_rows",
     "threads",
     "add_arguments",
@@ -100,6 +102,29 @@ def threads(k: int) -> Iterator[None]:
     finally:
         _threads._num_threads = old
         _threads.get_num_threads()
+
+
+def cpu_cols(k: int, ours: float, yardstick: float) -> dict:
+    """Extra columns for one-thread rows: the same ratio in thread CPU time (``{}`` else)."""
+    if k != 1:
+        return {}
+    return {
+        "cpu_ours_ms": ours * 1e3,
+        "cpu_yard_ms": yardstick * 1e3,
+        "cpu_speedup": yardstick / ours,
+    }
+
+
+def forward_adjoint(A, x) -> Callable[[], None]:
+    """A closure applying ``A.forward(x)`` then ``A.adjoint`` into outputs allocated once."""
+    y = np.empty(A.out_shape, A.result_dtype(x.dtype))
+    z = np.empty(A.in_shape, A.H.result_dtype(y.dtype))
+
+    def run() -> None:
+        A.forward(x, out=y)
+        A.adjoint(y, out=z)
+
+    return run
 
 
 def ratio_row(

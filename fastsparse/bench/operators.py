@@ -15,22 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import interleaved, ratio_row, threads
+from . import cpu_cols, forward_adjoint, interleaved, ratio_row, threads
 
 __all__ = ["rows"]
 
 _PLANNER = "FFTW_MEASURE"
-
-
-def _cpu_cols(k: int, ours: float, yardstick: float) -> dict:
-    """Extra columns for one-thread rows: the same ratio in thread CPU time."""
-    if k != 1:
-        return {}
-    return {
-        "cpu_ours_ms": ours * 1e3,
-        "cpu_yard_ms": yardstick * 1e3,
-        "cpu_speedup": yardstick / ours,
-    }
 
 
 def _mask(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -55,12 +44,7 @@ def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> lis
         inv.execute()
 
     A = SubsampledFourier(_mask(n, rng), threads=k, planner=_PLANNER)
-    y = np.empty(A.out_shape, complex)
-    z = np.empty(A.in_shape, complex)
-
-    def api() -> None:
-        A.forward(x, out=y)
-        A.adjoint(y, out=z)
+    api = forward_adjoint(A, x)
 
     (t_raw, t_api), (c_raw, c_api) = interleaved([raw, api], repeats)
     return [
@@ -74,7 +58,7 @@ def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> lis
             n=n,
             threads=k,
             dtype="complex128",
-            **_cpu_cols(k, c_api, c_raw),
+            **cpu_cols(k, c_api, c_raw),
         )
     ]
 
@@ -92,12 +76,7 @@ def _walsh_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[
         fwht(t, out=u)
 
     A = SubsampledWalsh(_mask(n, rng))
-    y = np.empty(A.out_shape, complex)
-    z = np.empty(A.in_shape, complex)
-
-    def api() -> None:
-        A.forward(x, out=y)
-        A.adjoint(y, out=z)
+    api = forward_adjoint(A, x)
 
     (t_raw, t_api), (c_raw, c_api) = interleaved([raw, api], repeats)
     return [
@@ -111,7 +90,7 @@ def _walsh_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[
             n=n,
             threads=k,
             dtype="complex128",
-            **_cpu_cols(k, c_api, c_raw),
+            **cpu_cols(k, c_api, c_raw),
         )
     ]
 

@@ -26,8 +26,7 @@ import sys
 
 import numpy as np
 
-from . import interleaved, ratio_row, threads
-from .operators import _cpu_cols
+from . import cpu_cols, interleaved, ratio_row, threads
 
 __all__ = ["rows"]
 
@@ -84,7 +83,7 @@ def _fwht_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[d
             n=n,
             threads=k,
             dtype="complex128",
-            **_cpu_cols(k, c_api, c_fft),
+            **cpu_cols(k, c_api, c_fft),
         )
     ]
 
@@ -119,7 +118,7 @@ def _haar_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[d
             n=n,
             threads=k,
             dtype="complex128",
-            **_cpu_cols(k, c_o, c_y),
+            **cpu_cols(k, c_o, c_y),
         )
     ]
 
