@@ -6,8 +6,10 @@ Concrete operators: ``SubsampledFourier``, ``SubsampledWalsh``, ``Haar``, ``Matr
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,7 @@ from ._validation import (
     result_dtype,
 )
 from .kernels import fourier as _kfourier
+from .kernels import fused as _kfused
 from .kernels import gradient as _kgradient
 from .kernels import walsh as _kwalsh
 from .transforms import _BLOCK_BYTES, _fwht_into, _haar_into, _ihaar_into
@@ -117,6 +120,18 @@ class LinearOperator:
 
     def _adjoint(self, y, out):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+        """The primal-dual engine's fused path: ``A x`` straight into the dual update.
+
+        ``v += sigma (A x - y)`` and, with ``track``, ``ax = half (A x + ax)``,
+        ``axacc += ax`` (all flat arrays of the output dtype; ``sigma``, ``half`` real
+        scalars of its precision); returns ``(sum |v|^2, sum |ax - y|^2)``, exactly what
+        ``_forward`` into a buffer followed by ``kernels.pd.dual_range`` gives. Operators
+        whose forward ends in a gather of samples override it so that ``A x`` is never
+        written; ``None`` (this default) tells the engine to compose the two steps.
+        """
+        return None
 
     def __call__(self, x, out=None):
         return self.forward(x, out=out)
@@ -378,6 +393,27 @@ class _Pool:
         with self._lock:
             self._free.setdefault(key, []).append(item)
 
+    @contextlib.contextmanager
+    def item(self, key, make) -> Iterator[Any]:
+        """``take`` for the duration of a ``with`` block, then ``give`` back."""
+        it = self.take(key, make)
+        try:
+            yield it
+        finally:
+            self.give(key, it)
+
+
+def _gather_dual(buf, idx, s, ss, v, ax, axacc, y, sigma, half, track, nchunks):
+    """Fused gather and dual step on the transform's buffer ``buf`` (see ``kernels.fused``)."""
+    rdt = real_dtype(v.dtype)
+    e = 2 if v.dtype.kind == "c" else 1
+    args = (buf.reshape(-1).view(rdt), idx, s, ss)
+    args += tuple(a.view(rdt) for a in (v, ax, axacc, y))
+    args += (sigma, half, track, e)
+    if nchunks > 1:
+        return _kfused.gather_dual_step(*args, nchunks)
+    return _kfused.gather_dual_range(*args, 0, idx.size)
+
 
 class _Pooled:
     """Mixin: an operator with a ``_pool``, which pickling drops (plans are rebuilt)."""
@@ -473,6 +509,9 @@ class SubsampledFourier(_Pooled, LinearOperator):
         self._idx.flags.writeable = False
         s = 1.0 / np.sqrt(float(n1) * float(n2))
         self._scale = {np.dtype(c): _precision_scalar(s, c) for c in (np.complex64, np.complex128)}
+        self._scale_array = {
+            np.dtype(c): np.array([s], real_dtype(c)) for c in (np.complex64, np.complex128)
+        }
         self._pool = _Pool()
 
     @property
@@ -488,32 +527,65 @@ class SubsampledFourier(_Pooled, LinearOperator):
     def _make_plans(self, key):
         return lambda: _fftw.TwoPlans(self.in_shape, np.dtype(key[0]), key[1], self.planner)
 
-    def _forward(self, x, out):
-        cdt = complex_dtype(x.dtype)
+    def _plans(self, cdt: np.dtype):
+        """The plan pair for this call's precision and thread count, as a ``with`` block."""
         key = self._key(cdt)
-        plans = self._pool.take(key, self._make_plans(key))
-        try:
-            if x.dtype == cdt:
-                plans.forward_from(x)  # FFTW straight from x when aligned
-            else:
-                plans.forward_cast(x)
-            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
-            ok = _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out, nchunks)
-        finally:
-            self._pool.give(key, plans)
-        return ok
+        return self._pool.item(key, self._make_plans(key))
+
+    @staticmethod
+    def _spectrum(x, plans) -> None:
+        """Unnormalised DFT of ``x`` into ``plans.b``."""
+        if x.dtype == plans.a.dtype:
+            plans.forward_from(x)  # FFTW straight from x when aligned
+        else:
+            plans.forward_cast(x)
+
+    def _gather(self, plans, out) -> bool:
+        cdt = plans.a.dtype
+        nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+        return _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out, nchunks)
+
+    def _scatter(self, y, plans) -> bool:
+        """``plans.z`` = the zero-filled, unshifted, scaled samples ``y``."""
+        cdt = plans.a.dtype
+        nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+        return _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat, nchunks)
+
+    def _dual(self, plans, v, ax, axacc, y, sigma, half, track, nchunks):
+        s = self._scale_array[plans.a.dtype]
+        return _gather_dual(
+            plans.b, self._idx, s, False, v, ax, axacc, y, sigma, half, track, nchunks
+        )
+
+    def _forward(self, x, out):
+        with self._plans(complex_dtype(x.dtype)) as plans:
+            self._spectrum(x, plans)
+            return self._gather(plans, out)
 
     def _adjoint(self, y, out):
-        cdt = complex_dtype(y.dtype)
-        key = self._key(cdt)
-        plans = self._pool.take(key, self._make_plans(key))
-        try:
-            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
-            ok = _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat, nchunks)
+        with self._plans(complex_dtype(y.dtype)) as plans:
+            ok = self._scatter(y, plans)
             plans.inverse_into(out)
-        finally:
-            self._pool.give(key, plans)
         return ok  # scale <= 1: the scaled y is finite when y is
+
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+        cdt = complex_dtype(x.dtype)
+        if v.dtype != cdt:
+            return None
+        with self._plans(cdt) as plans:
+            self._spectrum(x, plans)
+            return self._dual(plans, v, ax, axacc, y, sigma, half, track, nchunks)
+
+    def __matmul__(self, other):
+        # Samples of a Haar synthesis: the synthesis writes straight into the plan's input
+        # and the analysis reads the inverse plan's output (no intermediate array).
+        if (
+            isinstance(other, _Adjoint)
+            and isinstance(other.op, Haar)
+            and tuple(other.op.in_shape) == self.in_shape
+        ):
+            return _FourierHaar(self, other)
+        return super().__matmul__(other)
 
     def __repr__(self) -> str:
         return f"SubsampledFourier(shape={self.in_shape}, samples={self.out_shape[0]})"
@@ -649,6 +721,7 @@ class SubsampledWalsh(_Pooled, LinearOperator):
         self.dtype = np.dtype(np.float64)
         self._idx = _flat_index(_walsh_rows(n1, order)[rows], _walsh_rows(n2, order)[cols], n2)
         self._idx.flags.writeable = False
+        self._one = {np.dtype(r): np.ones(1, r) for r in (np.float32, np.float64)}
         self._pool = _Pool()
 
     def _new_buffer(self, dtype: np.dtype):
@@ -679,6 +752,16 @@ class SubsampledWalsh(_Pooled, LinearOperator):
         finally:
             self._pool.give(key, buf)
         return ok
+
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+        if v.dtype != x.dtype:
+            return None
+        with self._pool.item(("f", x.dtype.char), self._new_buffer(x.dtype)) as buf:
+            _fwht_into(x, buf, (0, 1), "natural")
+            one = self._one[real_dtype(x.dtype)]
+            return _gather_dual(
+                buf, self._idx, one, False, v, ax, axacc, y, sigma, half, track, nchunks
+            )
 
     def __repr__(self) -> str:
         return (
@@ -771,6 +854,57 @@ class Haar(LinearOperator):
 
     def __repr__(self) -> str:
         return f"Haar(shape={self.in_shape}, levels={self.levels})"
+
+
+class _FourierHaar(_Composition):
+    """``SubsampledFourier(mask) @ Haar(shape, levels).H`` on the Fourier operator's plans.
+
+    ``forward``: the Haar synthesis writes straight into the forward plan's input, FFTW
+    runs, and the gather reads the plan's output; ``adjoint``: the scatter writes into the
+    inverse plan's (zeroed) input and the Haar analysis reads the plan's output. No
+    intermediate array and no copy into or out of FFTW's buffers. Built by
+    ``SubsampledFourier.__matmul__``; the parts stay available as ``a`` and ``b``. Inputs
+    of another dtype than the plans' (real coefficients) take the composed path.
+    """
+
+    def __init__(self, fourier: SubsampledFourier, haar_h: _Adjoint):
+        super().__init__(fourier, haar_h)
+        assert isinstance(haar_h.op, Haar)
+        self.levels = haar_h.op.levels
+
+    def _synthesise(self, x, plans) -> bool:
+        """``plans.b`` = unnormalised DFT of ``ihaar(x)``; False if ``x`` was not finite."""
+        ok = _ihaar_into(x, self.levels, plans.a)
+        plans.fwd.execute()
+        return ok
+
+    def _forward(self, x, out):
+        F = self.a
+        cdt = complex_dtype(x.dtype)
+        if x.dtype != cdt:
+            return super()._forward(x, out)
+        with F._plans(cdt) as plans:
+            ok = self._synthesise(x, plans)
+            return F._gather(plans, out) and ok
+
+    def _adjoint(self, y, out):
+        F = self.a
+        cdt = complex_dtype(y.dtype)
+        if out.dtype != cdt:
+            return super()._adjoint(y, out)
+        with F._plans(cdt) as plans:
+            ok = F._scatter(y, plans)
+            plans.inv.execute()  # z -> a, unnormalised (the scatter scaled)
+            return _haar_into(plans.a, self.levels, out) and ok
+
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+        F = self.a
+        cdt = complex_dtype(x.dtype)
+        if x.dtype != cdt or v.dtype != cdt:
+            return None
+        with F._plans(cdt) as plans:
+            self._synthesise(x, plans)
+            return F._dual(plans, v, ax, axacc, y, sigma, half, track, nchunks)
 
 
 def _walsh_haar_segments(n: int, first: int) -> tuple[np.ndarray, np.ndarray]:
@@ -921,6 +1055,16 @@ class _WalshHaar(_Composition):
         finally:
             self._pool.give(key, buf)
         return ok
+
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+        if v.dtype != x.dtype:
+            return None
+        with self._pool.item(("f", x.dtype.char), lambda: np.empty(self.in_shape, x.dtype)) as buf:
+            self._blockwise(x, buf)
+            w = self._weight[real_dtype(x.dtype)]
+            return _gather_dual(
+                buf, self._idx, w, True, v, ax, axacc, y, sigma, half, track, nchunks
+            )
 
     def __getstate__(self):
         state = super().__getstate__()

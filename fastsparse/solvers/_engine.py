@@ -183,17 +183,32 @@ class Engine:
         else:
             pd.primal_range(*args, 0, self.n)
 
-    def dual(self, sigma: float, track: bool) -> float:
-        """``A xbar``, fused dual pass, projection; returns ``||A x_new - y||^2`` when tracked."""
-        self.A._forward(self.xbar, self.axbar)
-        self.applications += 1
+    def dual(self, sigma: float, track: bool, keep_axbar: bool = False) -> float:
+        """``A xbar``, fused dual pass, projection; returns ``||A x_new - y||^2`` when tracked.
+
+        Operators with a fused path (``LinearOperator._forward_dual``: the subsampled
+        transforms and their Haar compositions) update the dual straight from the
+        transform's buffer and never write ``A xbar``; ``keep_axbar`` asks for it in
+        ``self.axbar`` (FIRENET's recording pass reads it), which composes the two steps.
+        """
         s = self.rdt.type(sigma)
-        args = (self.vr, self.axbarr, self.axr, self.axaccr, self.yr, s, self.half, track)
-        mr = self.vr.size
-        if self.par_v:
-            us, rs = self.pd.dual_step(*args, self.nchunks)
+        self.applications += 1
+        r = None
+        if not keep_axbar:
+            nch = self.nchunks if self.par_v else 1
+            r = self.A._forward_dual(
+                self.xbar, self.vf, self.axf, self.axaccf, self.yf, s, self.half, track, nch
+            )
+        if r is not None:
+            us, rs = r
         else:
-            us, rs = self.pd.dual_range(*args, 0, mr)
+            self.A._forward(self.xbar, self.axbar)
+            args = (self.vr, self.axbarr, self.axr, self.axaccr, self.yr, s, self.half, track)
+            if self.par_v:
+                us, rs = self.pd.dual_step(*args, self.nchunks)
+            else:
+                us, rs = self.pd.dual_range(*args, 0, self.vr.size)
+        mr = self.vr.size
         if us > 1.0:
             c = self.rdt.type(1.0 / math.sqrt(us))
             if self.par_v:

@@ -77,7 +77,7 @@ def layer(
     eng.primal(tau_k, tau_k * lam, do_acc=track, v_is_zero=first)
     if record is not None:
         z = xprev - eng.dt.type(tau_k) * eng.g
-    eng.dual(sigma_k, track)
+    eng.dual(sigma_k, track, keep_axbar=record is not None)
     if record is not None:
         u = vprev + eng.dt.type(sigma_k) * (eng.axbar - eng.y)
         record.append((z, u))

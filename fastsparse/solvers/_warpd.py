@@ -429,12 +429,17 @@ def warpd(
                     _k.primal_free_step(xr, gar, fgbr, t1, xbarr, xsumr, nth)
                 else:
                     _k.primal_free_range(xr, gar, fgbr, t1, xbarr, xsumr, 0, xr.size)
-            A._forward(xbar, axbar)
             apps += 1
-            if par_u:
-                s, _ = _pd.dual_step(ur, axbarr, axr, axsumr, yr, t2, half, True, nth)
+            # fused: A xbar straight from the transform's buffer into the dual update
+            r = A._forward_dual(xbar, fu, fax, faxsum, fy, t2, half, True, nth if par_u else 1)
+            if r is not None:
+                s, _ = r
             else:
-                s, _ = _pd.dual_range(ur, axbarr, axr, axsumr, yr, t2, half, True, 0, mr)
+                A._forward(xbar, axbar)
+                if par_u:
+                    s, _ = _pd.dual_step(ur, axbarr, axr, axsumr, yr, t2, half, True, nth)
+                else:
+                    s, _ = _pd.dual_range(ur, axbarr, axr, axsumr, yr, t2, half, True, 0, mr)
             nrm = math.sqrt(s)
             if sr:  # projection on the unit ball
                 c = rdt.type(1.0 / nrm if nrm > 1.0 else 1.0)
