@@ -407,9 +407,8 @@ def _gather_dual(buf, idx, s, ss, v, ax, axacc, y, sigma, half, track, nchunks):
     """Fused gather and dual step on the transform's buffer ``buf`` (see ``kernels.fused``)."""
     rdt = real_dtype(v.dtype)
     e = 2 if v.dtype.kind == "c" else 1
-    args = (buf.reshape(-1).view(rdt), idx, s, ss)
-    args += tuple(a.view(rdt) for a in (v, ax, axacc, y))
-    args += (sigma, half, track, e)
+    views = tuple(a.view(rdt) for a in (v, ax, axacc, y))
+    args = (buf.reshape(-1).view(rdt), idx, s, ss, *views, sigma, half, track, e)
     if nchunks > 1:
         return _kfused.gather_dual_step(*args, nchunks)
     return _kfused.gather_dual_range(*args, 0, idx.size)
@@ -871,6 +870,7 @@ class _FourierHaar(_Composition):
         super().__init__(fourier, haar_h)
         assert isinstance(haar_h.op, Haar)
         self.levels = haar_h.op.levels
+        self.fourier = fourier
 
     def _synthesise(self, x, plans) -> bool:
         """``plans.b`` = unnormalised DFT of ``ihaar(x)``; False if ``x`` was not finite."""
@@ -879,7 +879,7 @@ class _FourierHaar(_Composition):
         return ok
 
     def _forward(self, x, out):
-        F = self.a
+        F = self.fourier
         cdt = complex_dtype(x.dtype)
         if x.dtype != cdt:
             return super()._forward(x, out)
@@ -888,7 +888,7 @@ class _FourierHaar(_Composition):
             return F._gather(plans, out) and ok
 
     def _adjoint(self, y, out):
-        F = self.a
+        F = self.fourier
         cdt = complex_dtype(y.dtype)
         if out.dtype != cdt:
             return super()._adjoint(y, out)
@@ -898,7 +898,7 @@ class _FourierHaar(_Composition):
             return _haar_into(plans.a, self.levels, out) and ok
 
     def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
-        F = self.a
+        F = self.fourier
         cdt = complex_dtype(x.dtype)
         if x.dtype != cdt or v.dtype != cdt:
             return None
