@@ -6,6 +6,8 @@ in one pass per space, so that a restart check costs no operator application. Al
 float64 sums/maxima (the data is never promoted); weights are ``w[i * ws]`` as in ``pd``
 (``ws = 0`` with a one-element ``w`` for unweighted problems). The ``halpern_*`` kernels are
 the fused passes of the restarted reflected Halpern iteration the solver uses on real data.
+Loops follow the rule in ``fastsparse.kernels.pd`` (index from 0 over slices; sums in order,
+blocked where the per-entry work is heavy).
 """
 
 import numpy as np

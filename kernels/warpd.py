@@ -5,6 +5,8 @@ to the real dtype of the data's precision. Reductions accumulate in float64 and 
 The soft-thresholded primal pass and the dual residual pass shared with FIRENET are
 ``fastsparse.kernels.pd.primal_*`` and ``dual_*``; this module holds what only WARPd (J = 0,
 grouped dual clipping, ergodic dual sums) and FISTA (prox step with its certificate) need.
+Loops follow the rule in ``fastsparse.kernels.pd`` (index from 0 over slices; sums in order,
+blocked where the per-entry work is heavy).
 """
 
 import numpy as np
