@@ -6,6 +6,8 @@ in one pass per space, so that a restart check costs no operator application. Al
 float64 sums/maxima (the data is never promoted); weights are ``w[i * ws]`` as in ``pd``
 (``ws = 0`` with a one-element ``w`` for unweighted problems). The ``halpern_*`` kernels are
 the fused passes of the restarted reflected Halpern iteration the solver uses on real data.
+Loops follow the rule in ``fastsparse.kernels.pd`` (index from 0 over slices; sums in order,
+blocked where the per-entry work is heavy).
 """
 
 import numpy as np
@@ -17,20 +19,40 @@ def _sq(u):
     return np.float64(u.real) * np.float64(u.real) + np.float64(u.imag) * np.float64(u.imag)
 
 
+# Entries per block of the blocked reductions (their float64 terms fit in L1).
+_BLOCK = 512
+
+
 @njit(cache=True, nogil=True)
+def _sum_in_order(terms, k, s):
+    """``s + terms[0] + ... + terms[k - 1]``, left to right."""
+    for i in range(k):
+        s += terms[i]
+    return s
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def primal_stats(x, g, w, ws):
     """Return ``(sum_i w_i |x_i|, max_i |g_i| / w_i)`` (``inf`` where ``w_i = 0 < |g_i|``)."""
     l1 = 0.0
     m = 0.0
-    for i in range(x.size):
-        wi = np.float64(w[i * ws])
-        l1 += wi * np.sqrt(_sq(x[i]))
-        a = np.sqrt(_sq(g[i]))
-        if a > 0.0:
-            if wi > 0.0:
-                r = a / wi
-            else:
-                r = np.inf
+    if x.size == 0:
+        return l1, m
+    w0 = w[0]
+    n = x.size
+    terms = np.empty(min(_BLOCK, n))
+    ratios = np.empty(min(_BLOCK, n))
+    for b in range(0, n, _BLOCK):
+        xb, gb, wb = x[b : b + _BLOCK], g[b : b + _BLOCK], w[b * ws :]
+        for i in range(xb.size):
+            wi = np.float64(wb[i] if ws else w0)
+            terms[i] = wi * np.sqrt(_sq(xb[i]))
+            a = np.sqrt(_sq(gb[i]))
+            # 0 where a is not > 0: never above m (>= 0), like the entries it skipped
+            ratios[i] = (a / wi if wi > 0.0 else np.inf) if a > 0.0 else 0.0
+        for i in range(xb.size):
+            l1 += terms[i]
+            r = ratios[i]
             if r > m:
                 m = r
     return l1, m
@@ -65,19 +87,29 @@ def dual_stats(ax, c, y, v):
 def halpern_primal_range(x, g, tau, tl, w, ws, xp, lo, hi):
     """``xp = S_{tl w}(x - tau g)`` (real soft thresholding); returns ``sum (x_i - xp_i)^2``."""
     s = 0.0
-    for i in range(lo, hi):
-        xi = x[i]
-        z = xi - tau * g[i]
-        t = tl * w[i * ws]
-        if z > t:
-            zn = z - t
-        elif z < -t:
-            zn = z + t
-        else:
-            zn = z - z
-        xp[i] = zn
-        d = np.float64(xi) - np.float64(zn)
-        s += d * d
+    if hi <= lo:
+        return s
+    x, g, xp = x[lo:hi], g[lo:hi], xp[lo:hi]
+    w = w[lo * ws :]
+    w0 = w[0]
+    n = x.size
+    terms = np.empty(min(_BLOCK, n))
+    for b in range(0, n, _BLOCK):
+        xb, gb, xpb, wb = x[b : b + _BLOCK], g[b : b + _BLOCK], xp[b : b + _BLOCK], w[b * ws :]
+        for i in range(xb.size):
+            xi = xb[i]
+            z = xi - tau * gb[i]
+            t = tl * (wb[i] if ws else w0)
+            if z > t:
+                zn = z - t
+            elif z < -t:
+                zn = z + t
+            else:
+                zn = z - z
+            xpb[i] = zn
+            d = np.float64(xi) - np.float64(zn)
+            terms[i] = d * d
+        s = _sum_in_order(terms, xb.size, s)
     return s
 
 
@@ -98,7 +130,8 @@ def halpern_dual_range(v, ax, axp, y, sigma, vp, lo, hi):
     """``vp = v + sigma (2 A x+ - A x - y)`` (before the projection onto the unit ball);
     returns ``sum vp_i^2``."""
     s = 0.0
-    for i in range(lo, hi):
+    v, ax, axp, y, vp = v[lo:hi], ax[lo:hi], axp[lo:hi], y[lo:hi], vp[lo:hi]
+    for i in range(v.size):
         u = v[i] + sigma * ((axp[i] + axp[i]) - ax[i] - y[i])
         vp[i] = u
         s += np.float64(u) * np.float64(u)
@@ -121,7 +154,8 @@ def halpern_residual_range(v, vp, ax, axp, lo, hi):
     fixed-point residual in the PDHG norm."""
     dd = 0.0
     cr = 0.0
-    for i in range(lo, hi):
+    v, vp, ax, axp = v[lo:hi], vp[lo:hi], ax[lo:hi], axp[lo:hi]
+    for i in range(v.size):
         dv = np.float64(v[i]) - np.float64(vp[i])
         dd += dv * dv
         cr += dv * (np.float64(ax[i]) - np.float64(axp[i]))
@@ -144,7 +178,8 @@ def halpern_residual_step(v, vp, ax, axp, nchunks):
 @njit(cache=True, nogil=True)
 def halpern_mix_range(z, zp, z0, c, c0, lo, hi):
     """``z = c (2 zp - z) + c0 z0`` in place (``c``, ``c0`` of the data's precision)."""
-    for i in range(lo, hi):
+    z, zp, z0 = z[lo:hi], zp[lo:hi], z0[lo:hi]
+    for i in range(z.size):
         z[i] = c * ((zp[i] + zp[i]) - z[i]) + c0 * z0[i]
 
 

@@ -5,16 +5,22 @@ to the real dtype of the data's precision. Reductions accumulate in float64 and 
 The soft-thresholded primal pass and the dual residual pass shared with FIRENET are
 ``fastsparse.kernels.pd.primal_*`` and ``dual_*``; this module holds what only WARPd (J = 0,
 grouped dual clipping, ergodic dual sums) and FISTA (prox step with its certificate) need.
+Loops follow the rule in ``fastsparse.kernels.pd`` (index from 0 over slices; sums in order,
+blocked where the per-entry work is heavy).
 """
 
 import numpy as np
 from numba import njit, prange
 
+# Entries per block of the blocked reductions (their float64 terms fit in L1).
+_BLOCK = 512
+
 
 @njit(cache=True, nogil=True)
 def primal_free_range(x, ga, gb, tau1, xbar, xsum, lo, hi):
     """x+ = x - tau1 (ga + gb); xbar = 2 x+ - x; x = x+; xsum += x+ (J = 0), entries lo..hi."""
-    for i in range(lo, hi):
+    x, ga, gb, xbar, xsum = x[lo:hi], ga[lo:hi], gb[lo:hi], xbar[lo:hi], xsum[lo:hi]
+    for i in range(x.size):
         xi = x[i]
         xn = xi - tau1 * (ga[i] + gb[i])
         xbar[i] = (xn + xn) - xi
@@ -33,7 +39,8 @@ def primal_free_step(x, ga, gb, tau1, xbar, xsum, nchunks):
 @njit(cache=True, nogil=True)
 def scale_accumulate_range(u, c, usum, lo, hi):
     """u *= c; usum += u (``c`` a real scalar of the data's precision), entries lo..hi."""
-    for i in range(lo, hi):
+    u, usum = u[lo:hi], usum[lo:hi]
+    for i in range(u.size):
         v = c * u[i]
         u[i] = v
         usum[i] += v
@@ -47,35 +54,48 @@ def scale_accumulate_step(u, c, usum, nchunks):
         scale_accumulate_range(u, c, usum, k * n // nchunks, (k + 1) * n // nchunks)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def dual_group_range(u, bxbar, tau3, w, usum, ngroup, lo, hi):
     """u = P(u + tau3 B xbar), usum += u, P = per-group projection on the ball of radius w.
 
     ``u`` is laid out as (ngroup, npoint) in C order: the group of point p is
     ``u[g * npoint + p]`` for g < ngroup (ngroup = 1: entrywise |u_p| <= w_p).
-    Points lo..hi.
+    Points lo..hi, in blocks: the group sums of squares of a block first (group by
+    group, in the order of the groups), then the projection, both branch-free.
     """
     npoint = w.size
-    for p in range(lo, hi):
-        s = 0.0
+    if hi <= lo:
+        return
+    w = w[lo:hi]
+    n = w.size
+    sq = np.empty(min(_BLOCK, n))
+    for b in range(0, n, _BLOCK):
+        wb = w[b : b + _BLOCK]
+        k = wb.size
+        for i in range(k):
+            sq[i] = 0.0
         for g in range(ngroup):
-            j = g * npoint + p
-            v = u[j] + tau3 * bxbar[j]
-            u[j] = v
-            s += np.float64(v.real) * np.float64(v.real) + np.float64(v.imag) * np.float64(v.imag)
-        r = w[p]
-        nrm = np.sqrt(s)
-        if nrm > r:
-            c = r / nrm
-            for g in range(ngroup):
-                j = g * npoint + p
-                v = u[j] * c
-                u[j] = v
-                usum[j] += v
-        else:
-            for g in range(ngroup):
-                j = g * npoint + p
-                usum[j] += u[j]
+            off = g * npoint + lo + b
+            ub, bb = u[off : off + k], bxbar[off : off + k]
+            for i in range(k):
+                v = ub[i] + tau3 * bb[i]
+                ub[i] = v
+                sq[i] += np.float64(v.real) * np.float64(v.real) + np.float64(v.imag) * np.float64(
+                    v.imag
+                )
+        for g in range(ngroup):
+            off = g * npoint + lo + b
+            ub, sb = u[off : off + k], usum[off : off + k]
+            for i in range(k):
+                r = wb[i]
+                nrm = np.sqrt(sq[i])
+                uv = ub[i]
+                vc = uv * (r / nrm)  # used only where nrm > r >= 0
+                clip_sum = sb[i] + vc
+                keep_sum = sb[i] + uv
+                clip = nrm > r
+                ub[i] = vc if clip else uv
+                sb[i] = clip_sum if clip else keep_sum
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -138,7 +158,8 @@ def residual_stats_range(ax, b, r, lo, hi):
     """``residual_stats`` on entries lo..hi."""
     s = 0.0
     d = 0.0
-    for i in range(lo, hi):
+    ax, b, r = ax[lo:hi], b[lo:hi], r[lo:hi]
+    for i in range(ax.size):
         v = ax[i] - b[i]
         r[i] = v
         bi = b[i]
@@ -192,7 +213,8 @@ def fista_prox_range(z, g, w, step2, thresh, xn, x, lo, hi):
     l1 = 0.0
     gmax2 = 0.0
     ip = 0.0
-    for i in range(lo, hi):
+    z, g, w, xn, x = z[lo:hi], g[lo:hi], w[lo:hi], xn[lo:hi], x[lo:hi]
+    for i in range(z.size):
         zi = z[i]
         wi = w[i]
         gi = g[i]
@@ -228,34 +250,49 @@ def fista_prox_range_c(z, g, w, step2, thresh, xn, x, lo, hi):
     l1 = 0.0
     gmax2 = 0.0
     ip = 0.0
-    for i in range(lo, hi):
-        j = 2 * i
-        zr = z[j]
-        zi = z[j + 1]
-        gr = g[j]
-        gi = g[j + 1]
-        wi = w[i]
-        vr = zr - step2 * gr
-        vi = zi - step2 * gi
-        t = thresh * wi
-        f = 1 - t / np.sqrt(vr * vr + vi * vi)
-        f = f if f > 0 else t - t
-        xr = vr * f
-        xi = vi * f
-        xn[j] = xr
-        xn[j + 1] = xi
-        z64r = np.float64(zr)
-        z64i = np.float64(zi)
-        wd = np.float64(wi)
-        l1 += wd * np.sqrt(z64r * z64r + z64i * z64i)
-        g64r = np.float64(gr)
-        g64i = np.float64(gi)
-        ga2 = (g64r * g64r + g64i * g64i) / (wd * wd)
-        if ga2 > gmax2:
-            gmax2 = ga2
-        ip += np.float64(zr - xr) * np.float64(xr - x[j]) + np.float64(zi - xi) * np.float64(
-            xi - x[j + 1]
-        )
+    if hi <= lo:
+        return l1, gmax2, ip
+    z, g, xn, x = z[2 * lo : 2 * hi], g[2 * lo : 2 * hi], xn[2 * lo : 2 * hi], x[2 * lo : 2 * hi]
+    w = w[lo:hi]
+    n = w.size
+    t_l1 = np.empty(min(_BLOCK, n))
+    t_ga2 = np.empty(min(_BLOCK, n))
+    t_ip = np.empty(min(_BLOCK, n))
+    for b in range(0, n, _BLOCK):
+        lo2, hi2 = 2 * b, 2 * (b + _BLOCK)
+        zb, gb, xnb, xb, wb = z[lo2:hi2], g[lo2:hi2], xn[lo2:hi2], x[lo2:hi2], w[b : b + _BLOCK]
+        for i in range(wb.size):
+            j = 2 * i
+            zr = zb[j]
+            zi = zb[j + 1]
+            gr = gb[j]
+            gi = gb[j + 1]
+            wi = wb[i]
+            vr = zr - step2 * gr
+            vi = zi - step2 * gi
+            t = thresh * wi
+            f = 1 - t / np.sqrt(vr * vr + vi * vi)
+            f = f if f > 0 else t - t
+            xr = vr * f
+            xi = vi * f
+            xnb[j] = xr
+            xnb[j + 1] = xi
+            z64r = np.float64(zr)
+            z64i = np.float64(zi)
+            wd = np.float64(wi)
+            t_l1[i] = wd * np.sqrt(z64r * z64r + z64i * z64i)
+            g64r = np.float64(gr)
+            g64i = np.float64(gi)
+            t_ga2[i] = (g64r * g64r + g64i * g64i) / (wd * wd)
+            t_ip[i] = np.float64(zr - xr) * np.float64(xr - xb[j]) + np.float64(
+                zi - xi
+            ) * np.float64(xi - xb[j + 1])
+        for i in range(wb.size):
+            l1 += t_l1[i]
+            ga2 = t_ga2[i]
+            if ga2 > gmax2:
+                gmax2 = ga2
+            ip += t_ip[i]
     return l1, gmax2, ip
 
 
@@ -283,7 +320,8 @@ def extrapolate(xn, x, beta, z):
 @njit(cache=True, nogil=True)
 def extrapolate_range(xn, x, beta, z, lo, hi):
     """``extrapolate`` on entries lo..hi."""
-    for i in range(lo, hi):
+    xn, x, z = xn[lo:hi], x[lo:hi], z[lo:hi]
+    for i in range(xn.size):
         a = xn[i]
         z[i] = a + beta * (a - x[i])
 
