@@ -121,15 +121,21 @@ class LinearOperator:
     def _adjoint(self, y, out):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+    # True where ``_forward_dual`` is implemented (the engine's linear mode needs it)
+    _fused_dual: bool = False
+
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks, lin=False):
         """The primal-dual engine's fused path: ``A x`` straight into the dual update.
 
-        ``v += sigma (A x - y)`` and, with ``track``, ``ax = half (A x + ax)``,
-        ``axacc += ax`` (all flat arrays of the output dtype; ``sigma``, ``half`` real
-        scalars of its precision); returns ``(sum |v|^2, sum |ax - y|^2)``, exactly what
-        ``_forward`` into a buffer followed by ``kernels.pd.dual_range`` gives. Operators
-        whose forward ends in a gather of samples override it so that ``A x`` is never
-        written; ``None`` (this default) tells the engine to compose the two steps.
+        ``lin`` false (``x`` is ``xbar``): ``v += sigma (A x - y)`` and, with ``track``,
+        ``ax = half (A x + ax)``, ``axacc += ax``, exactly what ``_forward`` into a buffer
+        followed by ``kernels.pd.dual_range`` gives. ``lin`` true (``x`` is the new iterate,
+        ``ax`` holds ``A`` of the previous one): ``v += sigma (2 A x - ax - y)``, ``ax = A x``
+        and, with ``track``, ``axacc += A x``. All flat arrays of the output dtype;
+        ``sigma``, ``half`` real scalars of its precision. Returns ``(sum |v|^2,
+        sum |A x - y|^2)``. Operators whose forward ends in a gather of samples override it
+        (and set ``_fused_dual``) so that ``A x`` is never written; ``None`` (this default)
+        tells the engine to compose the two steps.
         """
         return None
 
@@ -403,12 +409,12 @@ class _Pool:
             self.give(key, it)
 
 
-def _gather_dual(buf, idx, s, ss, v, ax, axacc, y, sigma, half, track, nchunks):
+def _gather_dual(buf, idx, s, ss, v, ax, axacc, y, sigma, half, track, lin, nchunks):
     """Fused gather and dual step on the transform's buffer ``buf`` (see ``kernels.fused``)."""
     rdt = real_dtype(v.dtype)
     e = 2 if v.dtype.kind == "c" else 1
     views = tuple(a.view(rdt) for a in (v, ax, axacc, y))
-    args = (buf.reshape(-1).view(rdt), idx, s, ss, *views, sigma, half, track, e)
+    args = (buf.reshape(-1).view(rdt), idx, s, ss, *views, sigma, half, track, lin, e)
     if nchunks > 1:
         return _kfused.gather_dual_step(*args, nchunks)
     return _kfused.gather_dual_range(*args, 0, idx.size)
@@ -484,6 +490,7 @@ class SubsampledFourier(_Pooled, LinearOperator):
     is_complex = True
     isometry = False
     coisometry = True
+    _fused_dual = True
     # NaN or inf anywhere in x reaches every DFT bin, so the gather (which checks what it
     # writes) sees it and an overflowed spectrum alike; the scatter reads all of y.
     _forward_checks = True
@@ -550,10 +557,10 @@ class SubsampledFourier(_Pooled, LinearOperator):
         nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
         return _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat, nchunks)
 
-    def _dual(self, plans, v, ax, axacc, y, sigma, half, track, nchunks):
+    def _dual(self, plans, v, ax, axacc, y, sigma, half, track, nchunks, lin):
         s = self._scale_array[plans.a.dtype]
         return _gather_dual(
-            plans.b, self._idx, s, False, v, ax, axacc, y, sigma, half, track, nchunks
+            plans.b, self._idx, s, False, v, ax, axacc, y, sigma, half, track, lin, nchunks
         )
 
     def _forward(self, x, out):
@@ -567,13 +574,13 @@ class SubsampledFourier(_Pooled, LinearOperator):
             plans.inverse_into(out)
         return ok  # scale <= 1: the scaled y is finite when y is
 
-    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks, lin=False):
         cdt = complex_dtype(x.dtype)
         if v.dtype != cdt:
             return None
         with self._plans(cdt) as plans:
             self._spectrum(x, plans)
-            return self._dual(plans, v, ax, axacc, y, sigma, half, track, nchunks)
+            return self._dual(plans, v, ax, axacc, y, sigma, half, track, nchunks, lin)
 
     def __matmul__(self, other):
         # Samples of a Haar synthesis: the synthesis writes straight into the plan's input
@@ -700,6 +707,7 @@ class SubsampledWalsh(_Pooled, LinearOperator):
     is_complex = False
     isometry = False
     coisometry = True
+    _fused_dual = True
     _forward_checks = True
     _adjoint_checks = True
     _forward_checks_out = True  # the gather checks what it writes
@@ -752,14 +760,14 @@ class SubsampledWalsh(_Pooled, LinearOperator):
             self._pool.give(key, buf)
         return ok
 
-    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks, lin=False):
         if v.dtype != x.dtype:
             return None
         with self._pool.item(("f", x.dtype.char), self._new_buffer(x.dtype)) as buf:
             _fwht_into(x, buf, (0, 1), "natural")
             one = self._one[real_dtype(x.dtype)]
             return _gather_dual(
-                buf, self._idx, one, False, v, ax, axacc, y, sigma, half, track, nchunks
+                buf, self._idx, one, False, v, ax, axacc, y, sigma, half, track, lin, nchunks
             )
 
     def __repr__(self) -> str:
@@ -868,6 +876,7 @@ class _FourierHaar(_Composition):
 
     def __init__(self, fourier: SubsampledFourier, haar_h: _Adjoint):
         super().__init__(fourier, haar_h)
+        self._fused_dual = True
         assert isinstance(haar_h.op, Haar)
         self.levels = haar_h.op.levels
         self.fourier = fourier
@@ -897,14 +906,14 @@ class _FourierHaar(_Composition):
             plans.inv.execute()  # z -> a, unnormalised (the scatter scaled)
             return _haar_into(plans.a, self.levels, out) and ok
 
-    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks, lin=False):
         F = self.fourier
         cdt = complex_dtype(x.dtype)
         if x.dtype != cdt or v.dtype != cdt:
             return None
         with F._plans(cdt) as plans:
             self._synthesise(x, plans)
-            return F._dual(plans, v, ax, axacc, y, sigma, half, track, nchunks)
+            return F._dual(plans, v, ax, axacc, y, sigma, half, track, nchunks, lin)
 
 
 def _walsh_haar_segments(n: int, first: int) -> tuple[np.ndarray, np.ndarray]:
@@ -955,6 +964,7 @@ class _WalshHaar(_Composition):
 
     def __init__(self, walsh: SubsampledWalsh, haar_h: _Adjoint):
         super().__init__(walsh, haar_h)
+        self._fused_dual = True
         self._forward_checks = self._adjoint_checks = True
         # the gather checks what it writes; the adjoint's column pass does not
         self._forward_checks_out, self._adjoint_checks_out = True, False
@@ -1056,14 +1066,14 @@ class _WalshHaar(_Composition):
             self._pool.give(key, buf)
         return ok
 
-    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks):
+    def _forward_dual(self, x, v, ax, axacc, y, sigma, half, track, nchunks, lin=False):
         if v.dtype != x.dtype:
             return None
         with self._pool.item(("f", x.dtype.char), lambda: np.empty(self.in_shape, x.dtype)) as buf:
             self._blockwise(x, buf)
             w = self._weight[real_dtype(x.dtype)]
             return _gather_dual(
-                buf, self._idx, w, True, v, ax, axacc, y, sigma, half, track, nchunks
+                buf, self._idx, w, True, v, ax, axacc, y, sigma, half, track, lin, nchunks
             )
 
     def __getstate__(self):

@@ -196,3 +196,74 @@ def test_solvers_give_the_composed_iterates(solver, kind, dtype):
     scale = np.linalg.norm(composed.x)
     assert scale > 0
     assert np.linalg.norm(fused.x - composed.x) <= RTOL[dtype] * scale
+
+
+@pytest.mark.parametrize("do_acc", [True, False])
+@pytest.mark.parametrize("ws", [0, 1])
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64, np.float64, np.float32])
+def test_primal_without_xbar_is_the_primal_pass(dtype, ws, do_acc):
+    """The linear mode's primal pass writes x and acc bit for bit as ``pd.primal_range(_c)``."""
+    from fastsparse.kernels import fused
+
+    rng = np.random.default_rng(5)
+    n, lo, hi = 300, 7, 251
+    dt = np.dtype(dtype)
+    rdt = np.empty(0, dt).real.dtype
+    x, g, acc = (_rand(rng, n, dt) for _ in range(3))
+    x[::5] = 0  # zeros reach the 1 - t/0 path
+    w = rng.uniform(0.0, 2.0, n if ws else 1).astype(rdt)
+    tau, tl = rdt.type(0.3), rdt.type(0.8)
+    rx, racc, xbar = x.copy(), acc.copy(), np.zeros_like(x)
+    e = 2 if dt.kind == "c" else 1
+    if e == 2:
+        views = (a.view(rdt) for a in (rx, g, xbar, racc))
+        rxv, gv, xbv, raccv = views
+        pd.primal_range_c(rxv, gv, tau, tl, w, ws, xbv, raccv, do_acc, lo, hi)
+    else:
+        pd.primal_range(rx, g, tau, tl, w, ws, xbar, racc, do_acc, lo, hi)
+    rng_, step = (
+        (fused.primal_lin_range_c, fused.primal_lin_step_c)
+        if e == 2
+        else (fused.primal_lin_range, fused.primal_lin_step)
+    )
+    xv, gv2, accv = (a.view(rdt) for a in (x, g, acc))
+    rng_(xv, gv2, tau, tl, w, ws, accv, do_acc, lo, hi)
+    assert np.array_equal(x, rx) and np.array_equal(acc, racc)
+    # the parallel pass (3 chunks) equals the serial one over the whole array
+    xs, accs = x.copy(), acc.copy()
+    step(xv, gv2, tau, tl, w, ws, accv, do_acc, 3)
+    rng_(xs.view(rdt), gv2, tau, tl, w, ws, accs.view(rdt), do_acc, 0, n)
+    assert np.array_equal(x, xs) and np.array_equal(acc, accs)
+
+
+@pytest.mark.parametrize("track", [True, False])
+@pytest.mark.parametrize("kind,haar,dtype", CASES)
+def test_forward_dual_linear_mode(kind, haar, dtype, track):
+    """lin: the transform runs on x_new; A xbar = 2 A x_new - A x (NumPy reference)."""
+    A, _ = _ops(kind, haar)
+    rng = np.random.default_rng(6)
+    x, v, ax, axacc, y = _dual_args(rng, A, dtype)
+    rdt = np.dtype(dtype).type(0).real.dtype
+    sigma, half = rdt.type(0.7), rdt.type(0.5)
+    a = A.forward(x)
+    u = v + sigma * ((2 * a - ax) - y)
+    want = (u, a, axacc + a if track else axacc.copy())
+    us, rs = A._forward_dual(x, v, ax, axacc, y, sigma, half, track, 1, True)
+    tol = RTOL[dtype]
+    for got, ref in zip((v, ax, axacc), want, strict=True):
+        np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * np.abs(ref).max())
+    assert us == pytest.approx(float(np.vdot(u, u).real), rel=10 * tol)
+    want_rs = float(np.vdot(a - y, a - y).real) if track else 0.0
+    assert rs == pytest.approx(want_rs, rel=10 * tol)
+
+
+def test_linear_engine_refuses_to_keep_axbar():
+    from fastsparse.solvers._engine import Engine
+
+    A, C, y = _problem("fourier", np.complex128)
+    eng = Engine(A, y, None, np.dtype(np.complex128))
+    assert eng.lin and not Engine(C, y, None, np.dtype(np.complex128)).lin
+    assert not Engine(A, y, None, np.dtype(np.complex128), linear=False).lin
+    eng.primal(0.5, 0.01, True, True)
+    with pytest.raises(RuntimeError, match="linear=False"):
+        eng.dual(0.5, True, keep_axbar=True)

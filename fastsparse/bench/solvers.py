@@ -28,6 +28,7 @@ solvers' setup and validation is what the target is about. It is the one place i
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,8 @@ def _bare_fourier(A, eng):
     from .._threads import get_num_threads
     from ..transforms import _haar_into, _ihaar_into
 
-    F, levels, held = A.fourier, A.levels, {}
+    F, levels = A.fourier, A.levels
+    held: dict[int, Any] = {}
 
     def bare():
         k = get_num_threads()

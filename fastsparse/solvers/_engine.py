@@ -12,7 +12,7 @@ import numpy as np
 
 from .._threads import SOLVER_MIN, chunks, get_num_threads
 from .._validation import real_dtype
-from ..kernels import pd
+from ..kernels import fused, pd
 from ..kernels.prox import sum_squares
 from ..operators import LinearOperator
 
@@ -103,9 +103,24 @@ class Engine:
     dual state ``v`` (and ``axbar = A xbar``, ``ax = A x`` kept by linearity, ``axacc``).
     """
 
-    def __init__(self, A: LinearOperator, y: np.ndarray, w: np.ndarray | None, dt: np.dtype):
+    def __init__(
+        self,
+        A: LinearOperator,
+        y: np.ndarray,
+        w: np.ndarray | None,
+        dt: np.dtype,
+        *,
+        linear: bool = True,
+    ):
         self.pd = pd
         self.A = A
+        # Linear mode (operators with a fused dual path): the primal pass writes x only and
+        # the dual step transforms the new x, forming A xbar = 2 A x_new - A x from the A x
+        # kept in ``ax`` (so ``xbar`` is never written nor read: one full-size array less
+        # per iteration). It needs ``ax = A x`` at every step: callers that change ``x``
+        # between iterations call ``x_changed()`` (FIRENET's arithmetic hooks); its
+        # recording pass, which reads ``A xbar``, passes ``linear=False``.
+        self.lin = bool(linear and A._fused_dual)
         self.dt = np.dtype(dt)
         self.rdt = real_dtype(self.dt)
         self.y = np.ascontiguousarray(y, dtype=self.dt)
@@ -140,9 +155,9 @@ class Engine:
         self.configure_threads()
 
     @classmethod
-    def for_problem(cls, problem) -> Engine:
+    def for_problem(cls, problem, *, linear: bool = True) -> Engine:
         """The engine of a ``Problem``, started at its ``x0`` (or 0)."""
-        eng = cls(problem.A, problem.y, problem.weights, problem.dtype)
+        eng = cls(problem.A, problem.y, problem.weights, problem.dtype, linear=linear)
         eng.set_x(problem.x0)
         return eng
 
@@ -163,6 +178,16 @@ class Engine:
             self.A._forward(self.x, self.ax)
             self.applications += 1
 
+    def x_changed(self) -> None:
+        """``x`` was changed from outside: in linear mode ``ax = A x`` again (one application).
+
+        The transform of an unchanged ``x`` gives the same bits as the dual step's, so a hook
+        that changes nothing leaves the iterates exactly as without it.
+        """
+        if self.lin:
+            self.A._forward(self.x, self.ax)
+            self.applications += 1
+
     def primal(self, tau: float, tl: float, do_acc: bool, v_is_zero: bool) -> None:
         """``g = A^H v`` (skipped when v = 0), then the fused primal pass."""
         if v_is_zero:
@@ -171,6 +196,18 @@ class Engine:
             self.A._adjoint(self.v, self.g)
             self.applications += 1
         t, tl_ = self.rdt.type(tau), self.rdt.type(tl)
+        if self.lin:
+            largs = (self.xr, self.gr, t, tl_, self.w, self.ws, self.accr, do_acc)
+            if self.cplx:
+                if self.par_x:
+                    fused.primal_lin_step_c(*largs, self.nchunks)
+                else:
+                    fused.primal_lin_range_c(*largs, 0, self.n)
+            elif self.par_x:
+                fused.primal_lin_step(*largs, self.nchunks)
+            else:
+                fused.primal_lin_range(*largs, 0, self.n)
+            return
         args = (self.xr, self.gr, t, tl_, self.w, self.ws, self.xbarr, self.accr, do_acc)
         pd = self.pd
         if self.cplx:
@@ -188,14 +225,22 @@ class Engine:
 
         Operators with a fused path (``LinearOperator._forward_dual``: the subsampled
         transforms and their Haar compositions) update the dual straight from the
-        transform's buffer and never write ``A xbar``; ``keep_axbar`` asks for it in
-        ``self.axbar`` (FIRENET's recording pass reads it), which composes the two steps.
+        transform's buffer and never write ``A xbar``; in linear mode they transform the
+        new ``x`` (see ``__init__``). ``keep_axbar`` asks for ``A xbar`` in ``self.axbar``
+        (FIRENET's recording pass reads it), which composes the two steps and needs an
+        engine built with ``linear=False``.
         """
         s = self.rdt.type(sigma)
         self.applications += 1
         r = None
-        if not keep_axbar:
-            nch = self.nchunks if self.par_v else 1
+        nch = self.nchunks if self.par_v else 1
+        if self.lin:
+            if keep_axbar:
+                raise RuntimeError("keep_axbar needs an Engine built with linear=False")
+            r = self.A._forward_dual(
+                self.x, self.vf, self.axf, self.axaccf, self.yf, s, self.half, track, nch, True
+            )
+        elif not keep_axbar:
             r = self.A._forward_dual(
                 self.xbar, self.vf, self.axf, self.axaccf, self.yf, s, self.half, track, nch
             )
@@ -218,8 +263,11 @@ class Engine:
         return rs
 
     def accumulate(self) -> None:
-        """acc += x (used when a hook changed x after the fused pass)."""
+        """acc += x (used when a hook changed x after the fused pass); in linear mode also
+        axacc += ax (``ax = A x`` is kept through hooks, see ``x_changed``)."""
         self.pd.add_range(self.accr, self.xr, 0, self.xr.size)
+        if self.lin:
+            self.pd.add_range(self.axaccr, self.axr, 0, self.axr.size)
 
     def finish_mean(self, p: int) -> float:
         """x = acc / p, acc = 0; returns ``||x||_{1,w}``."""

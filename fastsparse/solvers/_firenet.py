@@ -141,10 +141,12 @@ def solve(
             layer(eng, tau_k, sigma_k, lam, i == 0, track)
             if ar is not None:
                 ar.after_layer(eng.x, eng.v, k * p + i)
+                eng.x_changed()
                 eng.accumulate()
         iterations += p
         l1 = eng.finish_mean(p)
-        res = eng.finish_residual(p, track)
+        # linear mode keeps A x through the hooks and sums it (accumulate), as tracking does
+        res = eng.finish_residual(p, track or eng.lin)
         if checkpoints is not None:
             checkpoints.append(eng.x.copy())
         info = {
@@ -672,7 +674,7 @@ class FIRENET:
         )
         A, lam = self.A, self.lam
         w = np.ones(A.in_shape) if self.weights is None else self.weights
-        eng = Engine(A, sp.y, self.weights, dt)
+        eng = Engine(A, sp.y, self.weights, dt, linear=False)  # the recording pass reads A xbar
         psibar = np.ascontiguousarray(g, dtype=dt)
         ybar = np.zeros(A.out_shape, dt)
         eps0bar = 0.0
