@@ -136,7 +136,9 @@ def test_bench_solvers_rows_small(capsys):
     assert main(["bench", "solvers", "--size", "16", "--threads", "1", "--repeats", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:2] == ["case", "ours_ms"]
-    assert len(lines) == 2 and lines[1].startswith("iteration 16x16 c128")
+    assert len(lines) == 3 and lines[1].startswith("iteration 16x16 c128")
+    assert lines[0].split()[-2:] == ["target", "met"] and lines[1].split()[-1] in ("yes", "NO")
+    assert lines[2].startswith(("MISSED 1 of 1 targets", "all 1 measured targets met"))
 
 
 def test_bench_operator_rows_small():
