@@ -106,7 +106,7 @@ def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
                     t_it,
                     t_ops,
                     "A + A^H alone",
-                    "ratio <= 1.3",
+                    ("ratio <=", 1.3),
                     threads=k,
                     ratio=ratio,
                 )
@@ -124,7 +124,7 @@ def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
                 tk,
                 t1,
                 "same, 1 thread",
-                ">= 1.5x",
+                ("speedup >=", 1.5),
                 threads=kmax,
                 ratio=ratio,
             )
