@@ -1,7 +1,8 @@
 """``fastsparse bench``: same-run speed comparisons (ratios of medians of repeats).
 
 Suites: ``kernels`` (:mod:`.transforms` and :mod:`.operators` against PyWavelets and pyFFTW)
-and ``solvers`` (:mod:`.solvers`: iteration cost, thread scaling). Each suite module provides
+and ``solvers`` (:mod:`.solvers`: iteration cost, thread scaling; with ``--peers`` also
+:mod:`.peers`: the same solver in other libraries). Each suite module provides
 ``rows(sizes, thread_counts, repeats) -> list[dict]``; this module holds the timing helpers
 that they and the measurement scripts of ``asv_benchmarks/studies`` share, the table printer
 (at most 100 columns, a ``met`` column and a last line naming the missed targets) and the
@@ -185,6 +186,7 @@ _SUBROWS = {
     "cpu_ours_ms": "ours_ms",
     "cpu_yard_ms": "yardstick_ms",
     "cpu_speedup": "speedup",
+    "cpu_ms_it": "ms_it",  # fastsparse.bench.peers
 }
 _SUBLABEL = "  thread CPU"
 
@@ -279,7 +281,7 @@ def format_rows(rows: list[dict], width: int = WIDTH) -> list[str]:
 
     One column per key in order of first appearance (``goal`` is not printed; ``target``
     and a computed ``met`` column, yes/NO against the row's goal by :func:`met`, come last).
-    To fit: thread-CPU-time columns (those of :func:`cpu_cols`) print on
+    To fit: thread-CPU-time columns (those of :func:`cpu_cols`, and ``cpu_ms_it``) print on
     a second line of their row (``thread CPU``), under the wall-time columns they restate;
     columns with one value in every row (more than one row) move to a line above the table;
     long headers are abbreviated; text cells wrap over several lines; columns that still do
@@ -397,6 +399,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, action="append", help="image side (repeatable)")
     p.add_argument("--threads", type=int, action="append", help="thread counts (default: 1 and 2)")
     p.add_argument("--repeats", type=int, default=7, help="repeats per timing (median taken)")
+    p.add_argument(
+        "--peers",
+        action="store_true",
+        help="solvers only: also solve the same problem with PyProximal + PyLops, SigPy and a "
+        "NumPy loop when installed (1 thread; --size, default 512; pip install "
+        "'fastsparse[peers]')",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -410,6 +419,18 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--threads must be between 1 and {_max_threads()}, got {bad}")
     if args.repeats < 1:
         raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
+    peers = getattr(args, "peers", False)
+    if peers and args.suite != "solvers":
+        raise ValueError(f"--peers applies to the solvers suite, not {args.suite!r}")
     rows = module.rows(sizes=args.size, thread_counts=counts, repeats=args.repeats)
     print_rows(rows)
+    if peers:
+        from . import peers as peer_module
+
+        notes: list[str] = []
+        table = peer_module.rows(sizes=args.size, repeats=args.repeats, notes=notes)
+        print()
+        print_rows(table)
+        for note in notes:
+            print(textwrap.fill(note, WIDTH, subsequent_indent="  "))
     return 0
