@@ -36,9 +36,10 @@ Before anything is timed each peer's first iterates are compared with ``pdhg``'s
 (:func:`check_iterates`: relative difference at most 1e-10); a peer that disagrees is
 reported and not timed. Then, all with 1 thread (:func:`one_thread`): milliseconds per
 iteration (median of repeats, runs of ``21`` and ``1`` iterations interleaved, setup cancels
-in the difference), iterations and seconds until the relative objective error
-``(F(x_k) - F*)/F*`` is ``<= 1e-4`` and ``<= 1e-6`` (one run, the clock stopped while the
-objective is evaluated), and the ratios ``x_it`` (milliseconds per iteration over
+in the difference), iterations until the relative objective error ``(F(x_k) - F*)/F*`` is
+``<= 1e-4`` and ``<= 1e-6`` (a run evaluating ``F`` after every iteration, not timed) and
+the seconds to get there (one run of exactly that many iterations, setup included, whose
+callback only reads the clock), and the ratios ``x_it`` (milliseconds per iteration over
 ``pdhg``'s) and ``x_1e-6`` (seconds to 1e-6 over the adaptive solver's). ``F*`` is
 ``F`` at :func:`fastsparse.sqrt_lasso` run to ``tol=1e-11`` (its certified relative gap,
 an upper bound of the error of ``F*``, must be <= 1e-10).
@@ -158,7 +159,8 @@ class _Pdhg(Peer):
 
     name = "fastsparse pdhg"
 
-    def run(self, iterations: int, callback: Callback | None = None) -> None:
+    def run(self, iterations: int, callback: Callback | None = None, every: int = 1) -> None:
+        """As :meth:`Peer.run`; the callback (and pdhg's record) every ``every`` iterations."""
         from ..solvers import pdhg
 
         c = self.case
@@ -171,7 +173,7 @@ class _Pdhg(Peer):
             tau=self.tau,
             sigma=self.sigma,
             callback=cb,
-            history_every=1 if cb else iterations,
+            history_every=every if cb else iterations,
         )
 
 
@@ -384,7 +386,7 @@ def one_thread() -> Iterator[str]:
 
 
 def pdhg_iterates(c: Case, tau: float, sigma: float, k: int) -> list[np.ndarray]:
-    """``pdhg``'s iterates ``x_1 .. x_k`` (copies)."""
+    """``pdhg``'s iterates ``x_1, ..., x_k`` (copies)."""
     out: list[np.ndarray] = []
     _Pdhg(c, tau, sigma).run(k, lambda it, x: out.append(np.array(x, copy=True)))
     return out
@@ -399,7 +401,7 @@ def _iterates(peer: Peer, k: int) -> list[np.ndarray]:
 def check_iterates(peer: Peer, reference: list[np.ndarray], checked: int = CHECKED):
     """Largest relative difference of ``peer``'s first ``checked`` iterates from ``pdhg``'s.
 
-    ``reference`` holds ``pdhg``'s ``x_1 ..`` (:func:`pdhg_iterates`, at least
+    ``reference`` holds ``pdhg``'s ``x_1, x_2, ...`` (:func:`pdhg_iterates`, at least
     ``checked + peer.offset`` of them). Returns ``(ok, worst, at)``: ``ok`` when ``worst``,
     the largest ``||x_k - x_k^pdhg|| / max(||x_k||, ||x_k^pdhg||)``, is ``<= RTOL``; ``at``
     is the peer's iteration where it occurs (NaN and 0 when the peer stopped early).
@@ -499,24 +501,42 @@ def tune_steps(c: Case, fstar: float, cap: int = 20000) -> tuple[float, float, i
     return tau, sigma, cost(j)[0], line
 
 
-def _track(run: Callable[[Callback], None], c: Case, fstar: float) -> dict:
-    """Iterations and seconds (clock stopped during the objective evaluations) to ``TOLS``."""
-    hits: dict[float, tuple[int, float]] = {}
-    paused = 0.0
-    t0 = time.perf_counter()
+def _iterations_to(peer: Peer, c: Case, fstar: float, cap: int) -> dict[float, int]:
+    """Iterations until the relative objective error is ``<= tol`` for each of ``TOLS``."""
+    hits: dict[float, int] = {}
 
     def cb(k: int, x: np.ndarray) -> bool:
-        nonlocal paused
-        t = time.perf_counter()
         err = (c.objective(np.asarray(x).reshape(c.n, c.n)) - fstar) / fstar
         for tol in TOLS:
             if tol not in hits and err <= tol:
-                hits[tol] = (k, t - t0 - paused)
-        paused += time.perf_counter() - t
+                hits[tol] = k
         return len(hits) == len(TOLS)
 
-    run(cb)
+    peer.run(cap, cb)
     return hits
+
+
+def _seconds_to(peer: Peer, counts: dict[float, int]) -> dict[float, float]:
+    """Seconds from the call to the end of iteration ``counts[tol]``: one run of
+    ``max(counts)`` iterations whose callback only reads the clock."""
+    if not counts:
+        return {}
+    at: dict[int, float] = {}
+    last = max(counts.values())
+
+    def cb(k: int, x: np.ndarray) -> bool:
+        if k in wanted:
+            at[k] = time.perf_counter() - t0
+        return False
+
+    wanted = set(counts.values())
+    t0 = time.perf_counter()
+    if isinstance(peer, _Pdhg):  # pdhg calls back at multiples of history_every only
+        peer.run(last, cb, every=min(wanted))
+    else:
+        peer.run(last, cb)
+    at[last] = time.perf_counter() - t0
+    return {tol: at[k] for tol, k in counts.items()}
 
 
 def _reference(c: Case) -> tuple[float, str]:
@@ -617,7 +637,8 @@ def _rows_at(n: int, repeats: int, peers, notes: list[str], how: str) -> list[di
 
     per = _ms_per_iteration(impls, repeats)
     cap = 4 * its + 100
-    tracked = [_track(functools.partial(p.run, cap), c, fstar) for p in impls]
+    counts = [_iterations_to(p, c, fstar, cap) for p in impls]
+    seconds = [_seconds_to(p, k) for p, k in zip(impls, counts, strict=True)]
     adaptive = _adaptive(c, fstar, max(1, min(repeats, 3)))
     s_ad = adaptive[TOLS[-1]][1]
     last = _key(TOLS[-1])
@@ -629,12 +650,11 @@ def _rows_at(n: int, repeats: int, peers, notes: list[str], how: str) -> list[di
         return r
 
     timed: dict[str, dict] = {}
-    for p, (ms, cpu), hits in zip(impls, per, tracked, strict=True):
+    for p, (ms, cpu), hits, secs in zip(impls, per, counts, seconds, strict=True):
         numbers: dict = {"ms_it": ms, "cpu_ms_it": cpu, "x_it": ms / per[0][0]}
         for tol in TOLS:
-            numbers[f"it_{_key(tol)}"], numbers[f"s_{_key(tol)}"] = hits.get(
-                tol, (math.nan, math.nan)
-            )
+            numbers[f"it_{_key(tol)}"] = hits.get(tol, math.nan)
+            numbers[f"s_{_key(tol)}"] = secs.get(tol, math.nan)
         numbers[f"x_{last}"] = numbers[f"s_{last}"] / s_ad
         timed[p.name] = row(p.name, p.goal, **numbers)
         if len(hits) < len(TOLS):
