@@ -86,6 +86,7 @@ CHECKED = 8
 #: Accuracies of the time-to-accuracy columns (relative objective error).
 TOLS = (1e-4, 1e-6)
 _ETA = 1.0 - 1e-4
+_GRID_EDGE = 6  # the step grid spans r0 10^(j/2), |j| <= 6: three decades either side
 _TIMED = 21  # iterations of a timed run (against a run of 1: the difference is 20 iterations)
 
 # Callback of ``run``: ``callback(k, x)`` after iteration ``k`` with the iterate ``x``, Haar
@@ -459,10 +460,11 @@ def tune_steps(c: Case, fstar: float, cap: int = 20000) -> tuple[float, float, i
 
     The grid is ``r0 10^(j/2)``, ``r0 = ||y||^2 / ||A||^2`` (the scale of ``x*/v*``), walked
     from ``j = 0`` towards fewer ``pdhg`` iterations to relative objective error 1e-6 (ties:
-    to 1e-4) until a worse point, ``|j| <= 6``, each run stopped once it needs more than the
-    best so far. Every peer computes ``pdhg``'s iterates (:func:`check_iterates`), so the
-    best ratio is the same for all. Returns ``tau``, ``sigma``, ``pdhg``'s iterations to 1e-6
-    with them, and a line describing the search.
+    to 1e-4) until a worse point, ``|j| <= 6`` (a best ratio at the edge is said so), each
+    run stopped once it needs more than the best so far. Every peer computes ``pdhg``'s
+    iterates (:func:`check_iterates`), so the best ratio is the same for all. Returns
+    ``tau``, ``sigma``, ``pdhg``'s iterations to 1e-6 with them, and a line describing the
+    search.
     """
     norm = float(c.A.norm())
     r0 = float(np.linalg.norm(c.y)) ** 2 / norm**2
@@ -483,7 +485,7 @@ def tune_steps(c: Case, fstar: float, cap: int = 20000) -> tuple[float, float, i
     step = -1 if cost(-1) < cost(0) else 1
     if step == 1 and not cost(1) < cost(0):
         step = 0
-    while step and abs(j + step) <= 6 and cost(j + step) < cost(j):
+    while step and abs(j + step) <= _GRID_EDGE and cost(j + step) < cost(j):
         j += step
     if cost(j)[0] == never:
         raise RuntimeError(f"pdhg did not reach {TOLS[1]:g} within {cap} iterations at any ratio")
@@ -493,7 +495,8 @@ def tune_steps(c: Case, fstar: float, cap: int = 20000) -> tuple[float, float, i
         for i, v in sorted(tried.items())
     )
     line = (
-        f"steps (every implementation): tau/sigma = r0 10^{j / 2:+g}, r0 = ||y||^2/||A||^2 = "
+        f"steps (every implementation): tau/sigma = r0 10^{j / 2:+g}"
+        f"{' (the edge of the grid)' if abs(j) == _GRID_EDGE else ''}, r0 = ||y||^2/||A||^2 = "
         f"{r0:.4g}; tau = {tau:.9g}, sigma = {sigma:.9g} (float32 values), "
         f"tau sigma ||A||^2 = {tau * sigma * norm**2:.6f}. Grid (pdhg iterations to 1e-6, runs "
         f"stopped past the best): {grid}"
