@@ -135,8 +135,16 @@ def test_bench_solvers_rows_small(capsys):
     """The solver rows at a toy size (timings are not checked, only the table)."""
     assert main(["bench", "solvers", "--size", "16", "--threads", "1", "--repeats", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split()[:2] == ["case", "ours_ms"]
-    assert len(lines) == 2 and lines[1].startswith("iteration 16x16 c128")
+    assert lines[0] == "all rows: thr=1"  # a column constant over the rows, hoisted
+    assert lines[1].split()[:2] == ["case", "ours_ms"]
+    assert lines[1].split()[-2:] == ["target", "met"]
+    assert lines[2].startswith("iteration 16 fourier c128") and lines[2].split()[-1] in (
+        "yes",
+        "NO",
+    )
+    assert lines[3].startswith("iteration 16 walsh f64") and lines[3].split()[-1] in ("yes", "NO")
+    assert lines[4].startswith(("MISSED", "all 2 measured targets met"))
+    assert max(len(line) for line in lines) <= 100
 
 
 def test_bench_operator_rows_small():
