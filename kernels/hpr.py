@@ -4,9 +4,10 @@ With ``A A^H = I`` both proximal maps of ``lam ||x||_{1,w} + ||A x - y||_2`` are
 solver computes ``u = A z - y`` and ``h = A^H u`` with the operator and everything else in
 the passes here. Every ``*_range`` kernel works on the slice ``lo <= i < hi`` and indexes
 it from 0 (``x = x[lo:hi]``), and reads the weight as ``w[i] if ws else w0``, so LLVM can
-vectorise the loops; the ``*_step`` kernels run ``nchunks`` slices in parallel. Arrays are
-real or complex (generic arithmetic); scalars must have the real dtype of the data's
-precision; reductions are accumulated in float64.
+vectorise the loops; the ``*_step`` kernels run ``nchunks`` slices in parallel. The
+iteration pass has a real kernel and a ``*_c`` kernel on interleaved real views of complex
+arrays; the others are generic (real or complex). Scalars must have the real dtype of the
+data's precision; reductions are accumulated in float64.
 """
 
 import numpy as np
@@ -51,14 +52,15 @@ def residual_step(az, y, nchunks):
     return s, yu
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def reflect_range(z, h, z0, cg, tl, w, ws, a, b, xf, lo, hi):
-    """One Halpern Peaceman-Rachford step, in place; returns ``sum |xf_i - xg_i|^2``.
+    """One Halpern Peaceman-Rachford step on real arrays, in place.
 
     ``xg = z - cg h`` (the prox of ``t ||A . - y||``, ``h = A^H (A z - y)``),
     ``xf = S_{tl w}(2 xg - z)`` (soft thresholding, written to ``xf``),
     ``T z = z + 2 (xf - xg)`` and ``z = a T z + b z0`` (``a = (k+1)/(k+2)``, ``b = 1 - a``).
-    ``||z - T z|| = 2 ||xf - xg||`` is the fixed-point residual.
+    Returns ``sum (xf_i - xg_i)^2`` (``||z - T z|| = 2 ||xf - xg||``, the fixed-point
+    residual). Soft thresholding as ``p - clip(p, -t, t)``: branch-free, vectorised.
     """
     if hi <= lo:
         return 0.0
@@ -71,13 +73,45 @@ def reflect_range(z, h, z0, cg, tl, w, ws, a, b, xf, lo, hi):
         xg = zi - cg * h[i]
         p = (xg + xg) - zi
         t = tl * (w[i] if ws else w0)
-        f = 1 - t / np.sqrt(p.real * p.real + p.imag * p.imag)
-        f = f if f > 0 else t - t
-        xn = p * f
+        xn = p - min(max(p, -t), t)
         xf[i] = xn
         d = xn - xg
         z[i] = a * (zi + (d + d)) + b * z0[i]
-        s += _sq(d)
+        s += np.float64(d) * np.float64(d)
+    return s
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def reflect_range_c(z, h, z0, cg, tl, w, ws, a, b, xf, lo, hi):
+    """``reflect_range`` for complex data given as interleaved real views (``a.view(real)``).
+
+    ``lo``/``hi`` count complex entries; real arithmetic only (complex soft thresholding
+    ``p max(0, 1 - t/|p|)``, branch-free).
+    """
+    if hi <= lo:
+        return 0.0
+    z, h, z0, xf = z[2 * lo : 2 * hi], h[2 * lo : 2 * hi], z0[2 * lo : 2 * hi], xf[2 * lo : 2 * hi]
+    w = w[lo * ws :]
+    w0 = w[0]
+    s = 0.0
+    for i in range(z.size // 2):
+        j = 2 * i
+        zr = z[j]
+        zi = z[j + 1]
+        gr = zr - cg * h[j]
+        gi = zi - cg * h[j + 1]
+        pr = (gr + gr) - zr
+        pi = (gi + gi) - zi
+        t = tl * (w[i] if ws else w0)
+        f = 1 - t / np.sqrt(pr * pr + pi * pi)
+        f = f if f > 0 else t - t
+        dr = pr * f - gr
+        di = pi * f - gi
+        xf[j] = pr * f
+        xf[j + 1] = pi * f
+        z[j] = a * (zr + (dr + dr)) + b * z0[j]
+        z[j + 1] = a * (zi + (di + di)) + b * z0[j + 1]
+        s += np.float64(dr) * np.float64(dr) + np.float64(di) * np.float64(di)
     return s
 
 
@@ -88,6 +122,18 @@ def reflect_step(z, h, z0, cg, tl, w, ws, a, b, xf, nchunks):
     s = 0.0
     for c in prange(nchunks):
         s += reflect_range(
+            z, h, z0, cg, tl, w, ws, a, b, xf, c * n // nchunks, (c + 1) * n // nchunks
+        )
+    return s
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def reflect_step_c(z, h, z0, cg, tl, w, ws, a, b, xf, nchunks):
+    """Parallel ``reflect_range_c`` (``z.size // 2`` complex entries)."""
+    n = z.size // 2
+    s = 0.0
+    for c in prange(nchunks):
+        s += reflect_range_c(
             z, h, z0, cg, tl, w, ws, a, b, xf, c * n // nchunks, (c + 1) * n // nchunks
         )
     return s
