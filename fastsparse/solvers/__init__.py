@@ -9,6 +9,7 @@ algorithms registered in ``METHODS`` (``fastsparse.solvers._methods``).
 from ..sampling import level_weights
 from ._adaptive import sqrt_lasso
 from ._firenet import FIRENET, firenet, firenet_forward, firenet_vjp
+from ._hpr import sqrt_lasso_hpr
 from ._lasso import lasso
 from ._methods import METHODS
 from ._pdhg import pdhg
@@ -32,5 +33,6 @@ __all__ = [
     "pdhg",
     "reconstruct",
     "sqrt_lasso",
+    "sqrt_lasso_hpr",
     "warpd",
 ]

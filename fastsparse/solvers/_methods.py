@@ -6,7 +6,7 @@ plus one line here.
 
 from __future__ import annotations
 
-from . import _adaptive, _firenet, _pdhg
+from . import _adaptive, _firenet, _hpr, _pdhg
 from ._registry import Method
 
 __all__ = ["METHODS"]
@@ -18,5 +18,6 @@ METHODS: dict[str, Method] = {
         _adaptive.METHOD,
         _firenet.METHOD,
         _pdhg.METHOD,
+        _hpr.METHOD,
     )
 }

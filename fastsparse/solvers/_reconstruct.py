@@ -137,8 +137,10 @@ def reconstruct(
     method : str, optional
         The algorithm, one of ``fastsparse.solvers.METHODS``: ``"adaptive"`` (default:
         ``sqrt_lasso``, parameter-free, stops on a certified gap ``tol``), ``"firenet"``
-        (the paper's network: ``restarts``, ``inner``, ``delta``, ``tau``, ``sigma``) or
-        ``"pdhg"`` (plain primal-dual: ``iterations``, ``tau``, ``sigma``).
+        (the paper's network: ``restarts``, ``inner``, ``delta``, ``tau``, ``sigma``),
+        ``"pdhg"`` (plain primal-dual: ``iterations``, ``tau``, ``sigma``) or ``"hpr"``
+        (``sqrt_lasso_hpr``, restarted Halpern Peaceman-Rachford: ``tol``,
+        ``max_iterations``).
     schedule : {"adaptive", "fixed"}, optional
         The earlier name of ``method``: ``"fixed"`` is ``method="firenet"``.
     tol, max_iterations, restarts, inner, delta, tau, sigma, iterations : optional

@@ -29,6 +29,7 @@ _DEGREE = {
     "tau_k": 1,
     "sigma_k": -1,
     "step_ratio": 2,
+    "step": 1,
 }
 
 
