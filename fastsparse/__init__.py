@@ -39,7 +39,6 @@ _LAZY = {
     "reconstruct": "fastsparse.solvers",
     "Reconstructor": "fastsparse.solvers",
     "sqrt_lasso": "fastsparse.solvers",
-    "sqrt_lasso_hpr": "fastsparse.solvers",
     "level_weights": "fastsparse.sampling",
     "Result": "fastsparse.solvers",
 }
