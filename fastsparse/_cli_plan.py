@@ -73,19 +73,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Plan every size x dtype x thread count and print one line per plan."""
     from . import _fftw
-    from .transforms import plan
+    from .transforms import PlanRecord, plan
 
     directory = _fftw.check_writable()
+    print(f"fastsparse plan: {args.effort} FFTW plans, wisdom in {directory}", flush=True)
+    width = max(len(f"{n1}x{n2}") for n1, n2 in args.size)
     print(
-        f"fastsparse plan: {args.effort} FFTW plans, wisdom in {directory}",
+        f"{'size':<{width}}  {'dtype':<10}  threads  {'effort':<10}  "
+        f"{'done':<16}  {'seconds':>8}  wisdom file",
         flush=True,
     )
+
+    def line(rec: PlanRecord) -> None:
+        size = f"{rec.shape[0]}x{rec.shape[1]}"
+        done = "planned" if rec.planned else "read from wisdom"
+        where = rec.path.name if rec.path is not None else "(not saved)"
+        print(
+            f"{size:<{width}}  {rec.dtype:<10}  {rec.threads:>7}  {rec.effort:<10}  "
+            f"{done:<16}  {rec.seconds:8.3f}  {where}",
+            flush=True,
+        )
+
     records = plan(
-        args.size,
-        dtypes=args.dtype,
-        threads=args.threads,
-        effort=args.effort,
-        callback=lambda rec: print(f"  {rec}", flush=True),
+        args.size, dtypes=args.dtype, threads=args.threads, effort=args.effort, callback=line
     )
     total = sum(r.seconds for r in records)
     made = sum(r.planned for r in records)

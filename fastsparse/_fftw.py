@@ -203,10 +203,12 @@ def plan_with_best_wisdom(a, b, direction: str, threads: int, planner: str):
     Tries FFTW_WISDOM_ONLY with EXHAUSTIVE, then PATIENT, then MEASURE (down to the
     ``planner``'s own effort, as FFTW accepts wisdom of equal or greater rigour only; an
     ESTIMATE request accepts any), else plans with ``planner``. Returns the plan, the
-    effort it was made with (``"patient"`` ...) and whether it came from wisdom.
+    effort it was made with (``"patient"`` ...) and whether it came from wisdom. Loads
+    the saved wisdom first if this process has not yet.
     """
     import pyfftw
 
+    load_wisdom()
     rigour = PLANNERS.index(planner)
     for flag in reversed(PLANNERS[max(rigour, 1) :]):
         try:

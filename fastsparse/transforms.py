@@ -650,14 +650,17 @@ def plan(
                 "pip install 'fastsparse[progress]'"
             ) from None
         bar = tqdm(total=len(jobs), desc="FFTW plans", unit="plan")
+    import pyfftw  # noqa: F401  (imported, and the saved wisdom loaded, before the clock starts)
+
+    _fftw.load_wisdom()
     records = []
     try:
         for shape, dt, k in jobs:
             t0 = time.perf_counter()
             plans = _fftw.TwoPlans(shape, dt, k, planner)
             saved = plans.effort != "estimate"
-            if saved and not plans.from_wisdom:
-                _fftw.save_wisdom(strict=True)  # TwoPlans saved it, or skipped an error
+            if saved:  # usually written already by TwoPlans, which skips errors silently
+                _fftw.save_wisdom(strict=True)
             seconds = time.perf_counter() - t0
             rec = PlanRecord(
                 shape=shape,

@@ -268,14 +268,33 @@ def test_cli_plan(cache, capsys):
     assert main(argv) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"fastsparse plan: measure FFTW plans, wisdom in {cache}"
-    assert len(lines) == 1 + 8 + 1
-    assert lines[1].startswith("  16x16 complex128 1 thread: measure, planned in ")
-    assert lines[8].startswith("  8x12 complex64 2 threads: measure, planned in ")
-    assert all("wisdom " + str(cache) in line for line in lines[1:9])
+    assert lines[1].split() == [
+        "size",
+        "dtype",
+        "threads",
+        "effort",
+        "done",
+        "seconds",
+        "wisdom",
+        "file",
+    ]
+    assert len(lines) == 2 + 8 + 1
+    rows = [line.split() for line in lines[2:10]]
+    assert [r[:4] for r in rows] == [
+        [size, dtype, k, "measure"]
+        for size in ("16x16", "8x12")
+        for dtype in ("complex128", "complex64")
+        for k in ("1", "2")
+    ]
+    assert all(r[4] == "planned" and float(r[5]) >= 0 for r in rows)
+    assert [r[6] for r in rows] == 2 * (
+        2 * ["fftw-wisdom-double.dat"] + 2 * ["fftw-wisdom-single.dat"]
+    )
     assert lines[-1].startswith("8 of 8 planned, ")
+    assert (cache / "fftw-wisdom-double.dat").is_file()
     assert main(["plan", "--size", "16", "--threads", "1", "--effort", "estimate"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[1].startswith("  16x16 complex128 1 thread: measure, read from wisdom in ")
+    assert out[2].split()[:6] == ["16x16", "complex128", "1", "measure", "read", "from"]
     assert out[-1].startswith("0 of 1 planned, ")
 
 
@@ -308,3 +327,11 @@ def test_bench_reports_the_plans_effort(cache):
     [fourier, walsh] = operators.rows(sizes=[16], thread_counts=[1], repeats=1)
     assert fourier["plans"] == "patient"
     assert "plans" not in walsh
+
+
+def test_plan_progress_bar(cache, capsys):
+    pytest.importorskip("tqdm")
+    seen = []
+    records = plan([8, 12], threads=1, effort="measure", progress=True, callback=seen.append)
+    assert seen == records
+    assert "FFTW plans" in capsys.readouterr().err
