@@ -320,10 +320,14 @@ def test_cli_plan_help_and_errors(tmp_path, monkeypatch, capsys):
     assert len(err) == 1 and err[0].startswith("fastsparse plan: error: cannot write FFTW")
 
 
-def test_bench_reports_the_plans_effort(cache):
+def test_bench_reports_the_plans_effort(cache, monkeypatch):
+    import pyfftw
+
     from fastsparse.bench import operators
 
     plan(16, threads=1, effort="patient")
+    pyfftw.forget_wisdom()  # as in a new process: the wisdom is on disk only
+    monkeypatch.setattr(_fftw, "_loaded", False)
     [fourier, walsh] = operators.rows(sizes=[16], thread_counts=[1], repeats=1)
     assert fourier["plans"] == "patient"
     assert "plans" not in walsh
