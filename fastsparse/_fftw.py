@@ -246,7 +246,6 @@ class TwoPlans:
     def __init__(self, shape, dtype, threads: int, planner: str):
         import pyfftw
 
-        load_wisdom()
         dt = np.dtype(dtype)
         self.a = pyfftw.empty_aligned(shape, dtype=dt)
         self.b = pyfftw.empty_aligned(shape, dtype=dt)
