@@ -1,7 +1,8 @@
 """FFTW plans for the Fourier operators: planner effort, threads, and wisdom kept on disk.
 
 Wisdom is loaded from the user cache directory before the first plan of a process and
-saved (atomically, one file per precision) after each new measured plan.
+saved (atomically, one file per precision, merged with what other processes saved) after
+each new measured plan. Plans come from the most rigorous wisdom present.
 """
 
 from __future__ import annotations
@@ -13,8 +14,20 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PLANNERS", "check_planner", "cache_dir", "load_wisdom", "save_wisdom", "TwoPlans"]
+__all__ = [
+    "PLANNERS",
+    "check_planner",
+    "effort_name",
+    "cache_dir",
+    "wisdom_path",
+    "load_wisdom",
+    "save_wisdom",
+    "check_writable",
+    "plan_with_best_wisdom",
+    "TwoPlans",
+]
 
+# In order of rigour: FFTW uses wisdom made with an equal or more rigorous effort.
 PLANNERS = ("FFTW_ESTIMATE", "FFTW_MEASURE", "FFTW_PATIENT", "FFTW_EXHAUSTIVE")
 # pyfftw.export_wisdom() returns one bytes string per precision, in this order.
 _PRECISIONS = ("double", "single", "longdouble")
@@ -25,18 +38,23 @@ _loaded = False
 _on_disk: dict[str, bytes] = {}
 
 
-def check_planner(planner) -> str:
+def check_planner(planner, name: str = "planner") -> str:
     """Normalise a planner effort (``"FFTW_MEASURE"`` or ``"measure"``) or raise."""
     if isinstance(planner, str):
-        name = planner.strip().upper()
-        if not name.startswith("FFTW_"):
-            name = "FFTW_" + name
-        if name in PLANNERS:
-            return name
+        flag = planner.strip().upper()
+        if not flag.startswith("FFTW_"):
+            flag = "FFTW_" + flag
+        if flag in PLANNERS:
+            return flag
     raise ValueError(
-        f"planner must be one of {', '.join(PLANNERS)} (or without the FFTW_ prefix), "
+        f"{name} must be one of {', '.join(PLANNERS)} (or without the FFTW_ prefix), "
         f"got {planner!r}"
     )
+
+
+def effort_name(planner: str) -> str:
+    """``"FFTW_PATIENT"`` -> ``"patient"`` (the name the reports and ``repr`` show)."""
+    return planner[len("FFTW_") :].lower()
 
 
 def cache_dir() -> Path:
@@ -53,6 +71,31 @@ def cache_dir() -> Path:
 
 def _wisdom_path(directory: Path, precision: str) -> Path:
     return directory / f"fftw-wisdom-{precision}.dat"
+
+
+def _precision(dtype) -> str:
+    return "single" if np.dtype(dtype) == np.complex64 else "double"
+
+
+def wisdom_path(dtype) -> Path:
+    """The wisdom file of the plans of ``dtype`` (complex64: single, else double)."""
+    return _wisdom_path(cache_dir(), _precision(dtype))
+
+
+def check_writable() -> Path:
+    """Create the cache directory if needed and check that a file can be written there.
+
+    Raises OSError (naming the directory) when it cannot; returns the directory.
+    """
+    directory = cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".probe-", dir=directory)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise OSError(f"cannot write FFTW wisdom to {directory}: {exc.strerror or exc}") from exc
+    return directory
 
 
 def load_wisdom(*, force: bool = False) -> bool:
@@ -84,15 +127,51 @@ def load_wisdom(*, force: bool = False) -> bool:
         return bool(any(ok))
 
 
-def save_wisdom() -> bool:
-    """Write the process's wisdom for each precision that changed; False if not writable."""
+def _merge_from_disk(directory: Path, precisions: list[str]) -> None:
+    """Import the files of ``precisions`` that another process wrote since we read them.
+
+    FFTW keeps, for each problem, the most rigorous of the solutions it knows, so wisdom
+    that another process saved (say ``fastsparse plan --effort patient``, run while this
+    process was planning) survives this process's save instead of being overwritten.
+    """
+    import pyfftw
+
+    blobs = dict.fromkeys(_PRECISIONS, b"")
+    for p in precisions:
+        try:
+            blob = _wisdom_path(directory, p).read_bytes()
+        except OSError:
+            continue
+        if blob and blob != _on_disk.get(p):
+            blobs[p] = blob
+    if any(blobs.values()):
+        try:
+            pyfftw.import_wisdom(tuple(blobs[p] for p in _PRECISIONS))
+        except Exception:  # a corrupt file: ours replaces it
+            pass
+
+
+def save_wisdom(*, strict: bool = False) -> bool:
+    """Write the process's wisdom for each precision that changed; True when written.
+
+    The files on disk are merged in first (see :func:`_merge_from_disk`). An unwritable
+    directory returns False, or raises OSError when ``strict``.
+    """
     import pyfftw
 
     with _lock:
         directory = cache_dir()
+        changed = [
+            p
+            for p, blob in zip(_PRECISIONS, pyfftw.export_wisdom(), strict=True)
+            if p in _SAVED and blob and _on_disk.get(p) != blob
+        ]
+        if not changed:
+            return False
+        _merge_from_disk(directory, changed)
         wrote = False
         for p, blob in zip(_PRECISIONS, pyfftw.export_wisdom(), strict=True):
-            if p not in _SAVED or not blob or _on_disk.get(p) == blob:
+            if p not in changed:
                 continue
             try:
                 directory.mkdir(parents=True, exist_ok=True)
@@ -107,11 +186,45 @@ def save_wisdom() -> bool:
                     except OSError:
                         pass
                     raise
-            except OSError:
+            except OSError as exc:
+                if strict:
+                    raise OSError(
+                        f"cannot write FFTW wisdom to {directory}: {exc.strerror or exc}"
+                    ) from exc
                 return False  # read-only or missing cache directory: plan again next time
             _on_disk[p] = blob
             wrote = True
         return wrote
+
+
+def plan_with_best_wisdom(a, b, direction: str, threads: int, planner: str):
+    """A ``pyfftw.FFTW`` plan of ``a -> b`` from the most rigorous wisdom present.
+
+    Tries FFTW_WISDOM_ONLY with EXHAUSTIVE, then PATIENT, then MEASURE (down to the
+    ``planner``'s own effort, as FFTW accepts wisdom of equal or greater rigour only; an
+    ESTIMATE request accepts any), else plans with ``planner``. Returns the plan, the
+    effort it was made with (``"patient"`` ...) and whether it came from wisdom. Loads
+    the saved wisdom first if this process has not yet.
+    """
+    import pyfftw
+
+    load_wisdom()
+    rigour = PLANNERS.index(planner)
+    for flag in reversed(PLANNERS[max(rigour, 1) :]):
+        try:
+            fft = pyfftw.FFTW(
+                a,
+                b,
+                axes=(0, 1),
+                direction=direction,
+                flags=(flag, "FFTW_WISDOM_ONLY"),
+                threads=threads,
+            )
+        except RuntimeError:  # "No FFTW wisdom is known for this plan."
+            continue
+        return fft, effort_name(flag), True
+    fft = pyfftw.FFTW(a, b, axes=(0, 1), direction=direction, flags=(planner,), threads=threads)
+    return fft, effort_name(planner), False
 
 
 class TwoPlans:
@@ -122,28 +235,34 @@ class TwoPlans:
     outside the sampled positions between calls. ``z`` is zeroed after planning.
     Only ``execute()`` is called, which never normalises (pyFFTW's ``normalise_idft``
     acts in ``__call__``): the callers fold ``1/sqrt(N)`` into their gather/scatter.
+
+    The plans come from the most rigorous wisdom present (:func:`plan_with_best_wisdom`):
+    ``effort`` is the effort they were made with (the less rigorous of the two), and
+    ``from_wisdom`` whether both were read from wisdom (else FFTW planned, and measured
+    plans' wisdom was saved). ``fastsparse.transforms.plan`` builds these same plans
+    ahead of time.
     """
 
     def __init__(self, shape, dtype, threads: int, planner: str):
         import pyfftw
 
-        load_wisdom()
         dt = np.dtype(dtype)
         self.a = pyfftw.empty_aligned(shape, dtype=dt)
         self.b = pyfftw.empty_aligned(shape, dtype=dt)
         self.z = pyfftw.empty_aligned(shape, dtype=dt)
-        flags = (planner,)
-        self.fwd = pyfftw.FFTW(
-            self.a, self.b, axes=(0, 1), direction="FFTW_FORWARD", flags=flags, threads=threads
+        self.fwd, e_fwd, w_fwd = plan_with_best_wisdom(
+            self.a, self.b, "FFTW_FORWARD", threads, planner
         )
-        self.inv = pyfftw.FFTW(
-            self.z, self.a, axes=(0, 1), direction="FFTW_BACKWARD", flags=flags, threads=threads
+        self.inv, e_inv, w_inv = plan_with_best_wisdom(
+            self.z, self.a, "FFTW_BACKWARD", threads, planner
         )
+        self.effort = min(e_fwd, e_inv, key=lambda e: PLANNERS.index("FFTW_" + e.upper()))
+        self.from_wisdom = w_fwd and w_inv
         self.z[...] = 0
         self.b_flat = self.b.reshape(-1)
         self.z_flat = self.z.reshape(-1)
         if planner != "FFTW_ESTIMATE":
-            save_wisdom()
+            save_wisdom()  # also what other plans of this process left (cheap when none)
 
     def forward_from(self, x: np.ndarray) -> np.ndarray:
         """Unnormalised DFT of ``x`` (complex, plan precision) into ``b``.

@@ -452,10 +452,14 @@ class SubsampledFourier(_Pooled, LinearOperator):
         each call, keeping one plan per thread count.
     planner : {"FFTW_ESTIMATE", "FFTW_MEASURE", "FFTW_PATIENT", "FFTW_EXHAUSTIVE"}
         FFTW planning effort (the ``FFTW_`` prefix may be left out). Plans are built on
-        first use, once per precision and thread count, and their wisdom is saved in
-        the user cache directory (``$FASTSPARSE_CACHE_DIR``, else
-        ``$XDG_CACHE_HOME/fastsparse``, else ``~/.cache/fastsparse``) so that later
-        processes plan fast; an unwritable directory is skipped silently.
+        first use, once per precision and thread count, from the most rigorous wisdom
+        present (PATIENT plans made ahead of time by ``fastsparse plan`` or
+        :func:`fastsparse.transforms.plan` serve a MEASURE operator), else planned with
+        this effort and their wisdom saved in the user cache directory
+        (``$FASTSPARSE_CACHE_DIR``, else ``$XDG_CACHE_HOME/fastsparse``, else
+        ``~/.cache/fastsparse``) so that later processes plan fast; an unwritable
+        directory is skipped silently. ``repr`` shows the effort asked for
+        (``planner=``) and, once plans exist, the effort they were made with (``plans=``).
     dtype : {complex128, complex64}
         Working dtype (used by ``norm`` and ``as_linear_operator``). ``forward`` and
         ``adjoint`` follow the precision of their input: complex64 and float32 run
@@ -485,6 +489,8 @@ class SubsampledFourier(_Pooled, LinearOperator):
     array([0.+0.j, 4.+0.j])
     >>> A.norm()
     1.0
+    >>> A  # doctest: +ELLIPSIS
+    SubsampledFourier(shape=(4, 4), samples=2, planner=estimate, plans=...)
     """
 
     is_complex = True
@@ -594,7 +600,23 @@ class SubsampledFourier(_Pooled, LinearOperator):
         return super().__matmul__(other)
 
     def __repr__(self) -> str:
-        return f"SubsampledFourier(shape={self.in_shape}, samples={self.out_shape[0]})"
+        text = (
+            f"SubsampledFourier(shape={self.in_shape}, samples={self.out_shape[0]}, "
+            f"planner={_fftw.effort_name(self.planner)}"
+        )
+        with self._pool._lock:  # the plans not in use at this moment
+            built = {k: {p.effort for p in items} for k, items in self._pool._free.items()}
+        efforts = set().union(*built.values())
+        if len(efforts) == 1:
+            text += f", plans={efforts.pop()}"
+        elif efforts:  # precisions or thread counts that found different wisdom
+            text += ", plans=" + "; ".join(
+                f"{'/'.join(sorted(e))} ({np.dtype(k[0]).name}, {k[1]} thread"
+                + ("s)" if k[1] != 1 else ")")
+                for k, e in sorted(built.items())
+                if e
+            )
+        return text + ")"
 
 
 class Gradient(LinearOperator):

@@ -1,24 +1,38 @@
 """Orthonormal Walsh-Hadamard (``fwht``) and Haar wavelet (``haar``, ``ihaar``) transforms.
 
 ``haar_levels`` labels Haar coefficients with their sparsity level (sparsity in levels as in
-Colbrook, Antun & Hansen, PNAS 2022).
+Colbrook, Antun & Hansen, PNAS 2022); ``plan`` makes the FFTW plans of the Fourier
+operators ahead of time and keeps their wisdom.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import numbers
 import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-from . import _threads
-from ._validation import all_finite, as_array, check_int, out_array, overflow_error, real_dtype
+from . import _fftw, _threads
+from ._validation import (
+    all_finite,
+    as_array,
+    check_int,
+    complex_dtype,
+    out_array,
+    overflow_error,
+    real_dtype,
+    result_dtype,
+)
 from .kernels import haar as _khaar
 from .kernels import walsh as _kwalsh
 
-__all__ = ["fwht", "haar", "ihaar", "haar_levels"]
+__all__ = ["fwht", "haar", "ihaar", "haar_levels", "plan", "PlanRecord"]
 
 _ORDERS = ("natural", "sequency", "dyadic")
 
@@ -445,3 +459,225 @@ def haar_levels(shape, levels=None, *, r=None):
         sl = tuple(slice(0, s >> (rr - 1 - lvl)) for s in sides)
         lab[sl] = lvl
     return np.ascontiguousarray(np.broadcast_to(lab, shp))
+
+
+# ----------------------------------------------------------------------------- FFTW plans
+@dataclasses.dataclass(frozen=True)
+class PlanRecord:
+    """What :func:`plan` did for one transform size, precision and thread count.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        Image shape ``(n1, n2)``.
+    dtype : str
+        ``"complex128"`` or ``"complex64"`` (double or single-precision plans).
+    threads : int
+        FFTW thread count.
+    effort : str
+        Effort of the wisdom the plans now come from: ``"estimate"``, ``"measure"``,
+        ``"patient"`` or ``"exhaustive"``; more than the requested effort when more
+        rigorous wisdom was already there.
+    planned : bool
+        Whether FFTW planned now (False: the plans came from wisdom already there).
+    seconds : float
+        Time taken (planning, or reading the plans from wisdom).
+    path : pathlib.Path or None
+        The wisdom file of this precision, which holds these plans; None for ESTIMATE
+        plans, which are not saved (they take no time to make).
+    """
+
+    shape: tuple[int, int]
+    dtype: str
+    threads: int
+    effort: str
+    planned: bool
+    seconds: float
+    path: Path | None
+
+    def __str__(self) -> str:
+        n1, n2 = self.shape
+        s = "" if self.threads == 1 else "s"
+        done = "planned" if self.planned else "read from wisdom"
+        where = f"wisdom {self.path}" if self.path is not None else "not saved"
+        return (
+            f"{n1}x{n2} {self.dtype} {self.threads} thread{s}: {self.effort}, "
+            f"{done} in {self.seconds:.2f} s, {where}"
+        )
+
+
+def _plan_sizes(sizes) -> list[tuple[int, int]]:
+    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        sizes = [sizes]
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be an int or a list of ints and (n1, n2) pairs, got {sizes!r}")
+    out: list[tuple[int, int]] = []
+    for item in sizes:
+        if isinstance(item, numbers.Integral) and not isinstance(item, bool):
+            n = check_int(item, "sizes", minimum=1)
+            shape = (n, n)
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            n1, n2 = (check_int(v, "sizes", minimum=1) for v in item)
+            shape = (n1, n2)
+        else:
+            raise TypeError(f"sizes entries must be ints or (n1, n2) pairs, got {item!r}")
+        if shape not in out:
+            out.append(shape)
+    if not out:
+        raise ValueError("sizes is empty: give at least one size")
+    return out
+
+
+def _plan_dtypes(dtypes) -> list[np.dtype]:
+    if isinstance(dtypes, (str, type, np.dtype)):
+        dtypes = [dtypes]
+    if not hasattr(dtypes, "__iter__"):
+        raise TypeError(f"dtypes must be a dtype or a list of dtypes, got {dtypes!r}")
+    out: list[np.dtype] = []
+    for d in dtypes:
+        try:
+            dt = np.dtype(d)
+        except TypeError:
+            raise TypeError(f"dtypes entries must be dtypes, got {d!r}") from None
+        cdt = complex_dtype(result_dtype(dt, "dtypes"))
+        if cdt not in out:
+            out.append(cdt)
+    if not out:
+        raise ValueError("dtypes is empty: give at least one dtype")
+    return out
+
+
+def _plan_threads(threads) -> list[int]:
+    if threads is None:
+        return [_threads.get_num_threads()]
+    if isinstance(threads, numbers.Integral) and not isinstance(threads, bool):
+        threads = [threads]
+    if isinstance(threads, (str, bytes)) or not hasattr(threads, "__iter__"):
+        raise TypeError(f"threads must be an int or a list of ints, got {threads!r}")
+    out: list[int] = []
+    for k in threads:
+        k = check_int(k, "threads", minimum=1)
+        if k not in out:
+            out.append(k)
+    if not out:
+        raise ValueError("threads is empty: give at least one thread count")
+    return out
+
+
+def plan(
+    sizes,
+    dtypes=("complex128",),
+    threads=None,
+    effort="patient",
+    *,
+    progress: bool = False,
+    callback: Callable[[PlanRecord], object] | None = None,
+) -> list[PlanRecord]:
+    """Make the FFTW plans of the Fourier operators ahead of time and save their wisdom.
+
+    For each size, precision and thread count, builds exactly the plans that
+    :class:`fastsparse.operators.SubsampledFourier` builds on first use (forward and
+    unnormalised backward 2-D DFT, out of place, on aligned buffers) with the given
+    ``effort``, and saves the wisdom in the cache directory (``$FASTSPARSE_CACHE_DIR``,
+    else ``$XDG_CACHE_HOME/fastsparse``, else ``~/.cache/fastsparse``). Later operators,
+    in any process on this machine, then read these plans from the wisdom in
+    milliseconds, whatever their own ``planner`` (FFTW uses the most rigorous wisdom
+    present). PATIENT plans take seconds to minutes to make; see the user guide
+    ("Operators", FFTW plans) for what they gain. Wisdom is specific to the processor
+    and the FFTW build: make it on the machine (or processor model) that will use it.
+
+    Parameters
+    ----------
+    sizes : int, (n1, n2), or list of them
+        Image shapes; an int ``n`` means ``(n, n)``. A list of two ints means two
+        square sizes: write ``[(n1, n2)]`` for one rectangle.
+    dtypes : dtype or list of dtypes, default ("complex128",)
+        Precisions: complex64 and float32 operators use single-precision plans,
+        complex128 and float64 ones double-precision plans.
+    threads : int or list of ints, optional
+        FFTW thread counts (plans are specific to the count). Default: the current
+        ``fastsparse.get_num_threads()``, what operators with ``threads=None`` use.
+    effort : {"patient", "exhaustive", "measure", "estimate"}
+        FFTW planner effort (the ``FFTW_`` prefix may be given). Sizes whose wisdom
+        already has this effort or more are not planned again.
+    progress : bool
+        Show a tqdm progress bar over the plans (needs tqdm).
+    callback : callable, optional
+        Called with each :class:`PlanRecord` as soon as its plans are made and saved.
+
+    Returns
+    -------
+    list of PlanRecord
+        One per size, dtype and thread count, in that nesting order.
+
+    Raises
+    ------
+    TypeError
+        ``sizes``, ``dtypes`` or ``threads`` of the wrong type, ``callback`` not callable.
+    ValueError
+        Empty or non-positive ``sizes`` or ``threads``, unknown ``effort``.
+    OSError
+        The cache directory cannot be written (checked before planning).
+
+    Examples
+    --------
+    >>> from fastsparse.transforms import plan
+    >>> [r] = plan(16, threads=1, effort="estimate")  # instant (ESTIMATE plans are not saved)
+    >>> r.shape, r.dtype, r.threads
+    ((16, 16), 'complex128', 1)
+
+    What ``fastsparse plan --size 512 2048 --threads 1 2`` does (minutes)::
+
+        plan([512, 2048], threads=[1, 2], effort="patient", callback=print)
+    """
+    shapes = _plan_sizes(sizes)
+    dts = _plan_dtypes(dtypes)
+    counts = _plan_threads(threads)
+    planner = _fftw.check_planner(effort, "effort")
+    if not isinstance(progress, bool):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {callback!r}")
+    _fftw.check_writable()
+    jobs = [(shape, dt, k) for shape in shapes for dt in dts for k in counts]
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            raise ImportError(
+                "progress=True needs the optional dependency tqdm: "
+                "pip install 'fastsparse[progress]'"
+            ) from None
+        bar = tqdm(total=len(jobs), desc="FFTW plans", unit="plan")
+    import pyfftw  # noqa: F401  (imported, and the saved wisdom loaded, before the clock starts)
+
+    _fftw.load_wisdom()
+    records = []
+    try:
+        for shape, dt, k in jobs:
+            t0 = time.perf_counter()
+            plans = _fftw.TwoPlans(shape, dt, k, planner)
+            saved = plans.effort != "estimate"
+            if saved:  # usually written already by TwoPlans, which skips errors silently
+                _fftw.save_wisdom(strict=True)
+            seconds = time.perf_counter() - t0
+            rec = PlanRecord(
+                shape=shape,
+                dtype=dt.name,
+                threads=k,
+                effort=plans.effort,
+                planned=not plans.from_wisdom,
+                seconds=seconds,
+                path=_fftw.wisdom_path(dt) if saved else None,
+            )
+            del plans
+            records.append(rec)
+            if bar is not None:
+                bar.update()
+            if callback is not None:
+                callback(rec)
+    finally:
+        if bar is not None:
+            bar.close()
+    return records

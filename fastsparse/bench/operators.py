@@ -2,7 +2,9 @@
 
 ``SubsampledFourier`` forward + adjoint against the raw pyFFTW ``fft2`` + ``ifft2`` pair
 (pre-planned ``pyfftw.FFTW`` objects executed on their own aligned arrays: no copies,
-no normalisation pass) with the same planner effort and thread count, 25% mask;
+no normalisation pass) with the same planner effort and thread count, 25% mask; both
+take their plans from the most rigorous wisdom present (as the operators do), and the
+``plans`` column says which effort that was (``patient`` after ``fastsparse plan``);
 ``SubsampledWalsh`` forward + adjoint against two raw ``fwht`` calls with ``out=``.
 Both are timed in alternating rounds (:func:`fastsparse.bench.interleaved`); one-thread rows
 also give the ratio in CPU time of the calling thread (``cpu_*`` columns), which other
@@ -29,14 +31,16 @@ def _mask(n: int, rng: np.random.Generator) -> np.ndarray:
 def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> list[dict]:
     import pyfftw
 
+    from .._fftw import plan_with_best_wisdom
     from ..operators import SubsampledFourier
 
     x = np.ascontiguousarray(rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)))
     a = pyfftw.empty_aligned((n, n), complex)
     b = pyfftw.empty_aligned((n, n), complex)
     c = pyfftw.empty_aligned((n, n), complex)
-    fwd = pyfftw.FFTW(a, b, axes=(0, 1), direction="FFTW_FORWARD", flags=(_PLANNER,), threads=k)
-    inv = pyfftw.FFTW(b, c, axes=(0, 1), direction="FFTW_BACKWARD", flags=(_PLANNER,), threads=k)
+    # The operator's plans read the same wisdom (the same problems: out of place, aligned).
+    fwd, effort_fwd, _ = plan_with_best_wisdom(a, b, "FFTW_FORWARD", k, _PLANNER)
+    inv, effort_inv, _ = plan_with_best_wisdom(b, c, "FFTW_BACKWARD", k, _PLANNER)
     a[...] = x
 
     def raw() -> None:
@@ -58,6 +62,7 @@ def _fourier_rows(n: int, k: int, repeats: int, rng: np.random.Generator) -> lis
             n=n,
             threads=k,
             dtype="complex128",
+            plans=effort_fwd if effort_fwd == effort_inv else f"{effort_fwd}/{effort_inv}",
             **cpu_cols(k, c_api, c_raw),
         )
     ]
