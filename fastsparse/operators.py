@@ -531,17 +531,18 @@ class SubsampledFourier(_Pooled, LinearOperator):
         """Number of plan pairs built so far (one per precision, thread count, caller)."""
         return self._pool.created
 
-    def _key(self, cdt: np.dtype) -> tuple:
-        if self.threads is None:
-            return (cdt.char, get_num_threads())
-        return (cdt.char, self.threads)
+    def _key(self, cdt: np.dtype, inplace: bool = False) -> tuple:
+        k = get_num_threads() if self.threads is None else self.threads
+        return (cdt.char, k, inplace)
 
     def _make_plans(self, key):
-        return lambda: _fftw.TwoPlans(self.in_shape, np.dtype(key[0]), key[1], self.planner)
+        c, k, inplace = key
+        return lambda: _fftw.TwoPlans(self.in_shape, np.dtype(c), k, self.planner, inplace)
 
-    def _plans(self, cdt: np.dtype):
-        """The plan pair for this call's precision and thread count, as a ``with`` block."""
-        key = self._key(cdt)
+    def _plans(self, cdt: np.dtype, inplace: bool = False):
+        """The plan pair for this call's precision and thread count, as a ``with`` block
+        (``inplace``: the forward plan transforms its input buffer in place)."""
+        key = self._key(cdt, inplace)
         return self._pool.item(key, self._make_plans(key))
 
     @staticmethod
@@ -888,8 +889,8 @@ class Haar(LinearOperator):
 class _FourierHaar(_Composition):
     """``SubsampledFourier(mask) @ Haar(shape, levels).H`` on the Fourier operator's plans.
 
-    ``forward``: the Haar synthesis writes straight into the forward plan's input, FFTW
-    runs, and the gather reads the plan's output; ``adjoint``: the scatter writes into the
+    ``forward``: the Haar synthesis writes straight into the forward plan's buffer, FFTW
+    transforms it in place, and the gather reads it; ``adjoint``: the scatter writes into the
     inverse plan's (zeroed) input and the Haar analysis reads the plan's output. No
     intermediate array and no copy into or out of FFTW's buffers. Built by
     ``SubsampledFourier.__matmul__``; the parts stay available as ``a`` and ``b``. Inputs
@@ -914,7 +915,7 @@ class _FourierHaar(_Composition):
         cdt = complex_dtype(x.dtype)
         if x.dtype != cdt:
             return super()._forward(x, out)
-        with F._plans(cdt) as plans:
+        with F._plans(cdt, inplace=True) as plans:
             ok = self._synthesise(x, plans)
             return F._gather(plans, out) and ok
 
@@ -923,7 +924,7 @@ class _FourierHaar(_Composition):
         cdt = complex_dtype(y.dtype)
         if out.dtype != cdt:
             return super()._adjoint(y, out)
-        with F._plans(cdt) as plans:
+        with F._plans(cdt, inplace=True) as plans:
             ok = F._scatter(y, plans)
             plans.inv.execute()  # z -> a, unnormalised (the scatter scaled)
             return _haar_into(plans.a, self.levels, out) and ok
@@ -933,7 +934,7 @@ class _FourierHaar(_Composition):
         cdt = complex_dtype(x.dtype)
         if x.dtype != cdt or v.dtype != cdt:
             return None
-        with F._plans(cdt) as plans:
+        with F._plans(cdt, inplace=True) as plans:
             self._synthesise(x, plans)
             return F._dual(plans, v, ax, axacc, y, sigma, half, track, nchunks, lin)
 

@@ -657,8 +657,13 @@ def plan(
     try:
         for shape, dt, k in jobs:
             t0 = time.perf_counter()
-            plans = _fftw.TwoPlans(shape, dt, k, planner)
-            saved = plans.effort != "estimate"
+            # both layouts the operators use: out of place (SubsampledFourier) and in place
+            # (SubsampledFourier @ Haar.H, whose synthesis writes the plan's buffer)
+            both = [_fftw.TwoPlans(shape, dt, k, planner, inplace) for inplace in (False, True)]
+            effort = min(
+                (p.effort for p in both), key=lambda e: _fftw.PLANNERS.index("FFTW_" + e.upper())
+            )
+            saved = effort != "estimate"
             if saved:  # usually written already by TwoPlans, which skips errors silently
                 _fftw.save_wisdom(strict=True)
             seconds = time.perf_counter() - t0
@@ -666,12 +671,12 @@ def plan(
                 shape=shape,
                 dtype=dt.name,
                 threads=k,
-                effort=plans.effort,
-                planned=not plans.from_wisdom,
+                effort=effort,
+                planned=not all(p.from_wisdom for p in both),
                 seconds=seconds,
                 path=_fftw.wisdom_path(dt) if saved else None,
             )
-            del plans
+            del both
             records.append(rec)
             if bar is not None:
                 bar.update()

@@ -138,12 +138,11 @@ def test_bench_solvers_rows_small(capsys):
     assert lines[0] == "all rows: thr=1"  # a column constant over the rows, hoisted
     assert lines[1].split()[:2] == ["case", "ours_ms"]
     assert lines[1].split()[-2:] == ["target", "met"]
-    assert lines[2].startswith("iteration 16 fourier c128") and lines[2].split()[-1] in (
-        "yes",
-        "NO",
-    )
-    assert lines[3].startswith("iteration 16 walsh f64") and lines[3].split()[-1] in ("yes", "NO")
-    assert lines[4].startswith(("MISSED", "all 2 measured targets met"))
+    # a long case name may wrap onto a continuation line; its row still ends with the verdict
+    [end] = [i for i, line in enumerate(lines) if line.startswith(("MISSED", "all 2 measured"))]
+    for case in ("iteration 16 fourier", "iteration 16 walsh"):
+        [row] = [line for line in lines[:end] if line.startswith(case)]
+        assert row.split()[-1] in ("yes", "NO")
     assert max(len(line) for line in lines) <= 100
 
 

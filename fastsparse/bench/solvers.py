@@ -77,7 +77,7 @@ def _bare_fourier(A, eng):
         k = get_num_threads()
         plans = held.get(k)
         if plans is None:
-            key = F._key(eng.dt)
+            key = F._key(eng.dt, True)  # the in-place plans the composition runs on
             plans = held[k] = F._pool.take(key, F._make_plans(key))
         _ihaar_into(eng.xbar, levels, plans.a)
         plans.fwd.execute()
