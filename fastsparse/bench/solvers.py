@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ratio_row, threads
+from . import cpu_cols, ratio_row, threads
 
 __all__ = ["rows"]
 
@@ -99,31 +99,44 @@ def _bare_walsh(A, eng):
     return bare
 
 
-def _block(eng, fn, k: int, number: int) -> float:
-    """Mean time of ``number`` calls of ``fn`` with ``k`` threads."""
+def _block(eng, fn, k: int, number: int) -> tuple[float, float]:
+    """Mean wall time and mean CPU time of the calling thread of ``number`` calls of ``fn``
+    with ``k`` threads."""
     with threads(k):
         eng.configure_threads()
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
-        return (time.perf_counter() - t0) / number
+        t1 = time.perf_counter()
+        c1 = time.thread_time()
+        return (t1 - t0) / number, (c1 - c0) / number
 
 
-def _paired(eng, a, b, repeats: int) -> tuple[float, float, float]:
-    """Interleaved timing of ``a = (fn, threads)`` and ``b``: medians and median ratio a/b."""
+def _paired(eng, a, b, repeats: int) -> tuple[float, float, float, float, float]:
+    """Interleaved timing of ``a = (fn, threads)`` and ``b``: median wall times, median ratio
+    a/b, and median thread CPU times (meaningful with one thread: they do not count the time
+    other processes held the core)."""
     numbers = []
     for fn, k in (a, b):
         _block(eng, fn, k, 1)  # warm up (JIT, plans, caches)
         number = 1
-        while _block(eng, fn, k, number) * number < 0.02 and number < 1 << 16:
+        while _block(eng, fn, k, number)[0] * number < 0.02 and number < 1 << 16:
             number *= 2
         numbers.append(number)
     ta, tb = [], []
     for _ in range(repeats):
         ta.append(_block(eng, a[0], a[1], numbers[0]))
         tb.append(_block(eng, b[0], b[1], numbers[1]))
-    ra = np.array(ta) / np.array(tb)
-    return float(np.median(ta)), float(np.median(tb)), float(np.median(ra))
+    wa, ca = np.array(ta).T
+    wb, cb = np.array(tb).T
+    return (
+        float(np.median(wa)),
+        float(np.median(wb)),
+        float(np.median(wa / wb)),
+        float(np.median(ca)),
+        float(np.median(cb)),
+    )
 
 
 _CASES = (
@@ -142,7 +155,7 @@ def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
             A, eng = _setup(n, kind, dtype)
             it, bare = _iteration(eng), make_bare(A, eng)
             for k in thread_counts:
-                t_it, t_bare, ratio = _paired(eng, (it, k), (bare, k), repeats)
+                t_it, t_bare, ratio, c_it, c_bare = _paired(eng, (it, k), (bare, k), repeats)
                 out.append(
                     ratio_row(
                         f"iteration {n} {kind} {tag}",
@@ -152,6 +165,7 @@ def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
                         target,
                         threads=k,
                         ratio=ratio,
+                        **cpu_cols(k, c_it, c_bare),
                     )
                 )
             del A, eng, it, bare
@@ -160,7 +174,7 @@ def rows(sizes=None, thread_counts=(1, 2), repeats=7) -> list[dict]:
     if kmax > 1:
         A, eng = _setup(n)
         it = _iteration(eng)
-        tk, t1, ratio = _paired(eng, (it, kmax), (it, 1), repeats)
+        tk, t1, ratio, _, _ = _paired(eng, (it, kmax), (it, 1), repeats)
         out.append(
             ratio_row(
                 f"iteration {n} fourier c128",
