@@ -27,6 +27,7 @@ _COMMANDS = {
     ),
     "barriers": ("fastsparse.barriers", "reproduce the LISTA-vs-FIRENET barrier table"),
     "bench": ("fastsparse.bench", "same-run speed comparisons against the yardsticks"),
+    "compile": ("fastsparse._compile", "compile and cache the Numba kernels ahead of the runs"),
 }
 
 
