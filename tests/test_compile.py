@@ -1,4 +1,4 @@
-"""Compilation: the first-compile log line, Numba's cache across processes, ``fastsparse compile``."""
+"""Compilation: the first-compile log line, the cache across processes, `fastsparse compile`."""
 
 import logging
 import os
