@@ -81,10 +81,9 @@ def _run(args: argparse.Namespace) -> int:
     from ._compile import watch
     from ._validation import check_int, check_real, is_power_of_two
     from .data import phantom
-    from .operators import SubsampledFourier
+    from .operators import SubsampledFourier, SubsampledWalsh
     from .sampling import das
     from .solvers import reconstruct
-    from .solvers._reconstruct import build_problem
 
     n = check_int(args.size, "--size", minimum=16)
     if not is_power_of_two(n):
@@ -113,15 +112,8 @@ def _run(args: argparse.Namespace) -> int:
         with watch("complex128" if kind == "fourier" else "float64") as compiling:
             t0 = time.perf_counter()
             mask = das((n, n), frac, kind=kind, seed=args.seed)
-            if kind == "fourier":
-                y0 = SubsampledFourier(mask).forward(truth)
-            else:
-                # through the Walsh + Haar operator the solver uses, whose kernels compile
-                # once for both (SubsampledWalsh alone would compile the plain Walsh kernels
-                # for the data only: 4 s of a cold run)
-                A, H, _ = build_problem(mask, transform=kind, weights=None)
-                y0 = A.forward(H.forward(truth))
-            y = _noisy(y0, noise, rng, kind == "fourier")
+            U = SubsampledFourier(mask) if kind == "fourier" else SubsampledWalsh(mask)
+            y = _noisy(U.forward(truth), noise, rng, kind == "fourier")
             kw = {"tol": tol} if args.schedule == "adaptive" else {}
             img, res = reconstruct(
                 y, mask, transform=kind, lam=lam, schedule=args.schedule, return_result=True, **kw
