@@ -23,10 +23,11 @@ __all__ = ["Compiled", "compile_kernels", "add_arguments", "run"]
 
 logger = logging.getLogger("fastsparse")
 
-#: Compile seconds of a cold ``reconstruct`` path at 512x512 on 2 threads (the 2-core AMD EPYC
-#: development VM, 2026-12-04, ``asv_benchmarks/studies/compile_time.py``): the ``~N s`` of
-#: the announcement. Other paths and machines differ; it says the order of magnitude.
-_ESTIMATE_S = 8
+#: Compile seconds of a first ``reconstruct`` on a cold cache, the ``~N s`` of the line: 9-12 s
+#: on the 2-core AMD EPYC development VM (2026-12-04, ``asv_benchmarks/studies/compile_time.py``:
+#: the demo's Fourier and Walsh rows, a 64x64 image). Other paths and machines differ; it
+#: gives the order of magnitude.
+_ESTIMATE_S = 10
 
 _KERNELS = "fastsparse.kernels."
 _DTYPES = ("complex128", "complex64", "float64", "float32")
