@@ -41,6 +41,7 @@ _LAZY = {
     "sqrt_lasso": "fastsparse.solvers",
     "level_weights": "fastsparse.sampling",
     "Result": "fastsparse.solvers",
+    "compile_kernels": "fastsparse._compile",
 }
 _SUBMODULES = (
     "operators",

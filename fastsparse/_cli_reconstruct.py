@@ -387,8 +387,13 @@ def _describe(result) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything, then reconstruct and write; one summary line on stdout."""
+    from ._compile import printed
+
     try:
-        return _run(args)
+        if args.quiet:
+            return _run(args)
+        with printed():  # "compiling kernels ..." on stderr when this run compiles
+            return _run(args)
     except ValueError as exc:
         raise ValueError(cli_message(str(exc))) from None
 

@@ -1,4 +1,4 @@
-"""The ``fastsparse`` command line: demo, reconstruct, stability, barriers, bench and plan.
+"""The ``fastsparse`` command line: demo, reconstruct, stability, barriers, bench, plan, compile.
 
 Each subcommand lives in the module that owns the feature; that module provides
 ``add_arguments(parser)`` and ``run(args) -> int``. Modules are imported only when needed.
@@ -28,6 +28,7 @@ _COMMANDS = {
     "barriers": ("fastsparse.barriers", "reproduce the LISTA-vs-FIRENET barrier table"),
     "bench": ("fastsparse.bench", "same-run speed comparisons against the yardsticks"),
     "plan": ("fastsparse._cli_plan", "make FFTW plans ahead of time and keep their wisdom"),
+    "compile": ("fastsparse._compile", "compile and cache the Numba kernels ahead of the runs"),
 }
 
 

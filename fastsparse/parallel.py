@@ -529,7 +529,11 @@ class _Backend:
         b, start, idx = unit
         return self.submit(_solve_block, rec, threads, ys.blocks[b], start, idx)
 
+    def warm(self, rec: Reconstructor, ys, threads: int) -> None:
+        """Compile the kernels of the batch before its tasks (here: the tasks compile)."""
+
     def run(self, rec, ys, units, threads, lazy) -> Iterator[list[tuple]]:
+        self.warm(rec, ys, threads)
         rec = self.prepare(rec)
         done: queue.SimpleQueue = queue.SimpleQueue()
         pending: dict[Any, Sequence[int]] = {}
@@ -598,6 +602,16 @@ class _DaskBackend(_Backend):
         task = dask.delayed(_solve_block, pure=False)(rec, threads, ys.blocks[b], start, idx)
         return self.client.compute(task)
 
+    def warm(self, rec: Reconstructor, ys, threads: int) -> None:
+        # every worker (and each that joins later) compiles the batch's kernels once, at
+        # start-up, in its own process: the first slices do not pay for it, and a worker
+        # that compiles does not hold a task meanwhile
+        from ._workers import CompileKernels
+
+        self.client.register_plugin(
+            CompileKernels(_batch_dtype(rec, ys).name, rec.method, rec.transform, threads)
+        )
+
     def prepare(self, rec: Reconstructor):
         # sent once to every worker (a worker that joins later fetches it from another),
         # not with every task
@@ -617,6 +631,23 @@ class _DaskBackend(_Backend):
                 error = error or exc
         if error is not None:
             raise error
+
+
+def _batch_dtype(rec: Reconstructor, ys) -> np.dtype:
+    """The dtype the batch's solves compute in (as ``Problem.build`` decides), from the
+    reconstructor's ``dtype`` or the data's (complex128 for Fourier, float64 for Walsh when
+    ``ys`` has no dtype: a list; a wrong guess only leaves the compiling to the first task)."""
+    from ._validation import complex_dtype, result_dtype
+
+    base = rec.dtype if rec.dtype is not None else getattr(ys, "dtype", None)
+    try:
+        dt = result_dtype(base if base is not None else np.float64, "dtype")
+    except TypeError:
+        dt = np.dtype(np.float64)
+    data_complex = getattr(ys, "dtype", np.dtype(np.float64)).kind == "c"
+    if rec.transform == "fourier" or dt.kind == "c" or data_complex:
+        dt = complex_dtype(dt)
+    return dt
 
 
 def _backend(kind: str, scheduler, workers: int, threads: int) -> _Backend:

@@ -365,3 +365,22 @@ def test_batch_survives_a_killed_worker(stack):
     finally:
         c.close()
         cluster.close()
+
+
+def _plugins(dask_worker):
+    return sorted(dask_worker.plugins)
+
+
+def test_batch_client_compiles_on_workers_once(client, stack, serial):
+    """The Dask backend registers a worker plugin that compiles the batch's kernels on
+    every worker at start-up (fastsparse.compile_kernels), once per setting."""
+    mask, ys = stack
+    out = reconstruct_batch(ys[:4], mask, scheduler=client, **SETTINGS)
+    assert_same(out, serial[:4])
+    name = "fastsparse-compile-complex128-firenet-fourier-1"
+    for plugins in client.run(_plugins).values():
+        assert name in plugins
+    # idempotent: a second batch of the same setting adds nothing
+    reconstruct_batch(ys[:2], mask, scheduler=client, **SETTINGS)
+    for plugins in client.run(_plugins).values():
+        assert sum(p.startswith("fastsparse-compile-") for p in plugins) == 1

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._compile import watch
 from .._validation import check_real, result_dtype
 from ._methods import METHODS
 from ._problem import Problem, check_callback
@@ -232,14 +233,16 @@ class Reconstructor:
     def _solve(self, y, callback=None, progress=False):
         mask, levels, A, H, w = self._build()
         problem = Problem.build(A, y, lam=self.lam, dtype=self.dtype)
-        if not self.fixed_weights:
-            w = _weights(self.weights, self.sparsity, mask, self.transform, levels, problem.y)
-        problem.weights = None if w is None else w.astype(problem.rdtype, copy=False)
-        result = METHODS[self.method].solve(
-            problem, callback=callback, progress=progress, **self.options
-        )
-        image = np.empty(H.in_shape, dtype=result.x.dtype)
-        H._adjoint(np.ascontiguousarray(result.x), image)
+        # the first kernel this call compiles logs one line (a warm call: nothing happens)
+        with watch(problem.dtype.name):
+            if not self.fixed_weights:
+                w = _weights(self.weights, self.sparsity, mask, self.transform, levels, problem.y)
+            problem.weights = None if w is None else w.astype(problem.rdtype, copy=False)
+            result = METHODS[self.method].solve(
+                problem, callback=callback, progress=progress, **self.options
+            )
+            image = np.empty(H.in_shape, dtype=result.x.dtype)
+            H._adjoint(np.ascontiguousarray(result.x), image)
         return image, result
 
     def batch(self, ys, **kwargs):

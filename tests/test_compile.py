@@ -1,0 +1,155 @@
+"""Compilation: the first-compile log line, the cache across processes, `fastsparse compile`."""
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+
+import numba
+import numpy as np
+import pytest
+
+import fastsparse
+from fastsparse._compile import _parallel_everywhere, compile_kernels, watch
+from fastsparse.cli import main
+
+# One small kernel in a fresh process: compiles it (cold cache) or loads it (warm cache),
+# inside ``watch``, and prints the log lines and the number of kernels compiled.
+_CHILD = """
+import logging, sys
+import numpy as np
+logging.basicConfig(level=logging.INFO, format="%(name)s %(message)s", stream=sys.stdout)
+from fastsparse._compile import watch
+from fastsparse.kernels import checks
+with watch("float64") as w:
+    assert checks.all_finite(np.ones(8))
+print("compiled", w.compiled)
+"""
+
+
+def _run_child(cache: str) -> str:
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache, NUMBA_DEBUG_CACHE="0")
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_log_line_on_cold_cache_only_and_cache_reused(tmp_path):
+    """A cold cache compiles and logs one line; a second process with the same cache
+    loads the kernel: nothing compiles, nothing is logged."""
+    cache = str(tmp_path / "numba")
+    cold = _run_child(cache)
+    assert cold.count("fastsparse compiling kernels for float64 (first run only") == 1
+    assert "compiled 1" in cold
+    warm = _run_child(cache)
+    assert "compiling" not in warm
+    assert "compiled 0" in warm
+
+
+def _fresh_kernel():
+    """A new (uncached) dispatcher that ``watch`` counts as a fastsparse kernel."""
+
+    def add_one(a):
+        for i in range(a.size):
+            a[i] += 1.0
+
+    add_one.__module__ = "fastsparse.kernels._test"
+    return numba.njit(add_one)
+
+
+def test_watch_logs_first_compile_once(caplog):
+    k1, k2 = _fresh_kernel(), _fresh_kernel()
+    with caplog.at_level(logging.INFO, logger="fastsparse"):
+        with watch("complex64") as w:
+            k1(np.zeros(3))
+            k1(np.zeros(3))  # compiled already
+            k2(np.zeros(3))
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and lines[0].startswith("compiling kernels for complex64")
+    assert w.compiled == 2 and w.seconds > 0
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="fastsparse"), watch("complex64") as w:
+        k1(np.zeros(3))
+    assert not caplog.records and w.compiled == 0
+
+
+def test_watch_nested_and_other_threads(caplog):
+    """An inner watch leaves the line to the outer one; compilations of other threads are
+    not counted."""
+    k1, k2 = _fresh_kernel(), _fresh_kernel()
+    with caplog.at_level(logging.INFO, logger="fastsparse"):
+        with watch("float64", announce=False) as outer, watch("float64") as inner:
+            k1(np.zeros(2))
+            other = threading.Thread(target=k2, args=(np.zeros(2),))
+            other.start()
+            other.join()
+    assert not caplog.records
+    assert outer.compiled == inner.compiled == 1
+
+
+def test_parallel_everywhere_restores_thresholds():
+    from fastsparse import _threads
+    from fastsparse.solvers import _engine
+
+    before = (_threads.SOLVER_MIN, _engine.SOLVER_MIN, _threads.HAAR_MIN)
+    with _parallel_everywhere():
+        assert _engine.SOLVER_MIN == 1 and _threads.HAAR_MIN == 1
+    assert (_threads.SOLVER_MIN, _engine.SOLVER_MIN, _threads.HAAR_MIN) == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"dtypes": ["int8"]}, ValueError, "dtypes must be among"),
+        ({"dtypes": []}, ValueError, "at least one"),
+        ({"dtypes": ["nonsense"]}, TypeError, "not a dtype"),
+        ({"methods": ["nope"]}, ValueError, "methods must be among"),
+        ({"transforms": ["dct"]}, ValueError, "transforms must be among"),
+        ({"threads": 0}, ValueError, "threads must be between"),
+        ({"threads": 1.5}, TypeError, "threads must be a positive integer"),
+    ],
+)
+def test_compile_kernels_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        compile_kernels(**kwargs)
+
+
+def test_compile_kernels_is_public():
+    assert fastsparse.compile_kernels is compile_kernels
+    assert "compile_kernels" in dir(fastsparse)
+
+
+def test_cli_compile_help(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["compile", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: fastsparse compile" in out
+    for flag in ("--dtype", "--threads", "--method"):
+        assert flag in out
+
+
+@pytest.mark.parametrize(
+    "argv", [["compile", "--dtype", "int8"], ["compile", "--threads", "two"], ["compile", "-x"]]
+)
+def test_cli_compile_bad_arguments_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "fastsparse compile: error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["compile", "--threads", "0"], "--threads must be >= 1"),
+        (["compile", "--method", "nope"], "methods must be among"),
+    ],
+)
+def test_cli_compile_bad_values_one_line(argv, match, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fastsparse compile: error:") and match in err
