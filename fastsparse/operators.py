@@ -409,6 +409,13 @@ class _Pool:
             self.give(key, it)
 
 
+def _sample_chunks(m: int) -> int | None:
+    """Chunks of a gather or scatter of ``m`` samples; None for serial, which the kernels
+    then compile alone (see ``kernels/fourier.py``)."""
+    c = chunks(m, minimum=SAMPLES_MIN)
+    return c if c > 1 else None
+
+
 def _gather_dual(buf, idx, s, ss, v, ax, axacc, y, sigma, half, track, lin, nchunks):
     """Fused gather and dual step on the transform's buffer ``buf`` (see ``kernels.fused``)."""
     rdt = real_dtype(v.dtype)
@@ -555,13 +562,13 @@ class SubsampledFourier(_Pooled, LinearOperator):
 
     def _gather(self, plans, out) -> bool:
         cdt = plans.a.dtype
-        nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+        nchunks = _sample_chunks(self._idx.size)
         return _kfourier.gather(plans.b_flat, self._idx, self._scale[cdt], out, nchunks)
 
     def _scatter(self, y, plans) -> bool:
         """``plans.z`` = the zero-filled, unshifted, scaled samples ``y``."""
         cdt = plans.a.dtype
-        nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+        nchunks = _sample_chunks(self._idx.size)
         return _kfourier.scatter(y, self._idx, self._scale[cdt], plans.z_flat, nchunks)
 
     def _dual(self, plans, v, ax, axacc, y, sigma, half, track, nchunks, lin):
@@ -764,7 +771,7 @@ class SubsampledWalsh(_Pooled, LinearOperator):
         try:
             ok = _fwht_into(x, buf, (0, 1), "natural")  # checks x while reading it
             one = _precision_scalar(1.0, x.dtype)
-            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            nchunks = _sample_chunks(self._idx.size)
             ok &= _kfourier.gather(buf.reshape(-1), self._idx, one, out, nchunks)
         finally:
             self._pool.give(key, buf)
@@ -775,7 +782,7 @@ class SubsampledWalsh(_Pooled, LinearOperator):
         buf = self._pool.take(key, self._new_buffer(y.dtype))
         try:
             one = _precision_scalar(1.0, y.dtype)
-            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            nchunks = _sample_chunks(self._idx.size)
             ok = _kfourier.scatter(y, self._idx, one, buf.reshape(-1), nchunks)
             # reads buf once and works in out, so buf keeps its zeros for the next call
             _fwht_into(buf, out, (0, 1), "natural")
@@ -1069,7 +1076,7 @@ class _WalshHaar(_Composition):
         try:
             ok = self._blockwise(x, buf)
             w = self._weight[real_dtype(x.dtype)]
-            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            nchunks = _sample_chunks(self._idx.size)
             ok &= _kwalsh.gather_weighted(buf.reshape(-1), self._idx, w, out, nchunks)
         finally:
             self._pool.give(key, buf)
@@ -1081,7 +1088,7 @@ class _WalshHaar(_Composition):
         buf = self._pool.take(key, lambda: np.zeros(self.in_shape, y.dtype))
         try:
             w = self._weight[real_dtype(y.dtype)]
-            nchunks = chunks(self._idx.size, minimum=SAMPLES_MIN)
+            nchunks = _sample_chunks(self._idx.size)
             ok = _kwalsh.scatter_weighted(y, self._idx, w, buf.reshape(-1), nchunks)
             # the WHT is symmetric; reads buf once, so it keeps its zeros
             self._blockwise(buf, out)

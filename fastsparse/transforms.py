@@ -176,7 +176,9 @@ def _haar_run(x: np.ndarray, levels: int, out: np.ndarray, inverse: bool) -> boo
         fn(x, out, s[: n // 2 + 1], s[n // 2 + 1 :], levels, rdt(1.0 / math.sqrt(2.0)))
         return all_finite(x)
     H, W = x.shape[-2:]
-    stage_chunks = _haar_stage_chunks(H, W, levels, _threads.get_num_threads())
+    per_stage = _haar_stage_chunks(H, W, levels, _threads.get_num_threads())
+    # all serial: None, and the kernels then never compile their parallel stages
+    stage_chunks = per_stage if per_stage.max(initial=1) > 1 else None
     rd = real_dtype(x.dtype)
     e = 2 if x.dtype.kind == "c" else 1
     a = (H // 2) * (W // 2) * e

@@ -235,8 +235,10 @@ def haar2(x, out, s0, s1, levels, half, t, stage_chunks, e):
     All arrays are real: complex data is passed as its real view with ``e = 2`` (the
     last axis holds ``W * e`` reals), so only float32/float64 specialisations exist.
     Stage ``i`` (levels ``i t`` to ``(i + 1) t``) runs in ``stage_chunks[i]`` chunks of
-    strips, serially when that is 1 (the caller's policy). Returns 0 when every entry
-    of ``x`` is finite, > 0 otherwise (checked on the fly).
+    strips, serially when that is 1 (the caller's policy); ``stage_chunks=None``: every stage
+    serially, and the parallel stage kernel is then not compiled at all (Numba prunes the
+    branch on a None argument before typing; 2-4 s of a cold first call on small images).
+    Returns 0 when every entry of ``x`` is finite, > 0 otherwise (checked on the fly).
     """
     nb, H, We = x.shape
     W = We // e
@@ -258,9 +260,10 @@ def haar2(x, out, s0, s1, levels, half, t, stage_chunks, e):
                 ll = s0[: hl * wl * e].reshape((hl, wl * e))
             else:
                 ll = s1[: hl * wl * e].reshape((hl, wl * e))
-            nchunks = stage_chunks[stage]
-            if nchunks > 1:
-                r = _fwd_stage_par(src, ll, ob, h, w, tt, half, nchunks, e)
+            if stage_chunks is None:  # every stage serial: the parallel one is not compiled
+                r = _fwd_stage_ser(src, ll, ob, h, w, tt, half, e)
+            elif stage_chunks[stage] > 1:
+                r = _fwd_stage_par(src, ll, ob, h, w, tt, half, stage_chunks[stage], e)
             else:
                 r = _fwd_stage_ser(src, ll, ob, h, w, tt, half, e)
             if done == 0:
@@ -298,9 +301,10 @@ def ihaar2(c, out, s0, s1, levels, half, t, stage_chunks, e):
                 dst = s0[: h * w * e].reshape((h, w * e))
             else:
                 dst = s1[: h * w * e].reshape((h, w * e))
-            nchunks = stage_chunks[stage]
-            if nchunks > 1:
-                acc += _inv_stage_par(ll, cb, dst, h, w, tt, half, nchunks, e)
+            if stage_chunks is None:
+                acc += _inv_stage_ser(ll, cb, dst, h, w, tt, half, e)
+            elif stage_chunks[stage] > 1:
+                acc += _inv_stage_par(ll, cb, dst, h, w, tt, half, stage_chunks[stage], e)
             else:
                 acc += _inv_stage_ser(ll, cb, dst, h, w, tt, half, e)
             ll = dst

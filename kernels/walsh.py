@@ -346,7 +346,9 @@ def gather_weighted(buf, idx, weight, out, nchunks):
 
     ``nchunks > 1`` runs the parallel loop (the caller decides, as for ``fourier.gather``).
     """
-    if nchunks > 1:
+    if nchunks is None:  # serial, and only it compiled (see fourier.py)
+        bad = _gather_weighted_serial(buf, idx, weight, out)
+    elif nchunks > 1:
         bad = _gather_weighted_parallel(buf, idx, weight, out)
     else:
         bad = _gather_weighted_serial(buf, idx, weight, out)
@@ -381,7 +383,9 @@ def scatter_weighted(y, idx, weight, buf, nchunks):
 
     True if every written value is finite; ``nchunks > 1`` runs the parallel loop.
     """
-    if nchunks > 1:
+    if nchunks is None:  # serial, and only it compiled (see fourier.py)
+        bad = _scatter_weighted_serial(y, idx, weight, buf)
+    elif nchunks > 1:
         bad = _scatter_weighted_parallel(y, idx, weight, buf)
     else:
         bad = _scatter_weighted_serial(y, idx, weight, buf)

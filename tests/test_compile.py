@@ -153,3 +153,36 @@ def test_cli_compile_bad_values_one_line(argv, match, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("fastsparse compile: error:") and match in err
+
+
+_SERIAL_ONLY = """
+import numpy as np
+from fastsparse import haar, ihaar
+from fastsparse.operators import SubsampledFourier, SubsampledWalsh
+from fastsparse.kernels import fourier as kf, haar as kh, walsh as kw
+x = np.random.default_rng(0).standard_normal((16, 16))
+ihaar(haar(x))
+mask = np.zeros((16, 16), bool)
+mask[::2] = True
+for A in (SubsampledFourier(mask, planner="estimate"), SubsampledWalsh(mask)):
+    A.adjoint(A.forward(x))
+kernels = (kh._fwd_stage_par, kh._inv_stage_par, kf._gather_parallel, kf._scatter_parallel,
+           kw._gather_weighted_parallel, kw._scatter_weighted_parallel, kh._fwd_stage_ser,
+           kf._gather_serial)
+print(" ".join(str(len(k.signatures)) for k in kernels))
+"""
+
+
+def test_small_problems_compile_no_parallel_loop(tmp_path):
+    """Below the parallel thresholds the API passes ``None`` chunks and Numba prunes the
+    parallel branch before typing: a cold process compiles the serial loops only."""
+    env = dict(
+        os.environ,
+        NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+        FASTSPARSE_CACHE_DIR=str(tmp_path / "fftw"),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _SERIAL_ONLY], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    # no parallel variant compiled; the serial ones ran (the gather for complex and real data)
+    assert out == ["0", "0", "0", "0", "0", "0", "1", "2"]
