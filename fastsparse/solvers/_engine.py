@@ -232,18 +232,17 @@ class Engine:
         """
         s = self.rdt.type(sigma)
         self.applications += 1
+        if self.lin and keep_axbar:
+            raise RuntimeError("keep_axbar needs an Engine built with linear=False")
         r = None
-        nch = self.nchunks if self.par_v else 1
-        if self.lin:
-            if keep_axbar:
-                raise RuntimeError("keep_axbar needs an Engine built with linear=False")
+        if not keep_axbar:
+            nch = self.nchunks if self.par_v else 1
+            src = self.x if self.lin else self.xbar  # linear mode never forms xbar
             r = self.A._forward_dual(
-                self.x, self.vf, self.axf, self.axaccf, self.yf, s, self.half, track, nch, True
+                src, self.vf, self.axf, self.axaccf, self.yf, s, self.half, track, nch, self.lin
             )
-        elif not keep_axbar:
-            r = self.A._forward_dual(
-                self.xbar, self.vf, self.axf, self.axaccf, self.yf, s, self.half, track, nch
-            )
+            if r is None and self.lin:  # xbar was not written: composing would be wrong
+                raise RuntimeError(f"{self.A!r} has no fused dual path for {self.dt}")
         if r is not None:
             us, rs = r
         else:
