@@ -14,6 +14,9 @@ import numpy as np
 
 from .._validation import as_array, check_int, check_real, complex_dtype
 from ..operators import LinearOperator
+from ._frameworks import as_reconstructor
+
+_POWER_START = 0.5  # init="power": the start's norm over max_norm
 
 __all__ = ["AttackResult", "Reconstructor", "image_network", "worst_case_perturbation"]
 
@@ -133,6 +136,8 @@ def worst_case_perturbation(
     seed=None,
     init_scale=1e-3,
     callback=None,
+    init="random",
+    power_iterations=20,
 ) -> AttackResult:
     """Search a perturbation ``r`` of the image ``x`` that maximises the reconstruction change.
 
@@ -145,9 +150,11 @@ def worst_case_perturbation(
 
     Parameters
     ----------
-    recon : callable
+    recon : callable or torch.nn.Module
         The reconstruction ``f``: measurements -> image (any shape). Its VJP comes from
-        ``recon.vjp(y, v)`` when present, else from ``vjp``.
+        ``recon.vjp(y, v)`` when present, else from ``vjp``. A ``torch.nn.Module`` taking
+        the measurements is wrapped by ``torch_reconstructor`` (exact VJPs by autograd); for
+        other layouts wrap it yourself (``torch_reconstructor(net, backprojection=A)``).
     A : LinearOperator
         Image -> measurements (e.g. ``SubsampledFourier(mask)``).
     x : array_like
@@ -167,6 +174,17 @@ def worst_case_perturbation(
         See ``seed``.
     callback : callable, optional
         ``callback(step, r, info)`` after each step; returning True stops.
+    init : {"random", "power"}
+        Where the ascent starts. ``"random"``: as ``seed`` says (the paper's search).
+        ``"power"``: along the most amplified direction of the linearised reconstruction at
+        ``y = A x``, found by ``power_iterations`` steps of the power method on
+        ``J^H J`` (``J`` the Jacobian of ``f``; ``J^H u`` from the VJP, ``J v`` by central
+        differences of step ``1e-4 ||y||``), mapped to the image by ``A^H`` and scaled to
+        ``max_norm / 2``; then the ascent as usual. From a random start the ascent reaches
+        the sphere ``||r|| = max_norm`` before it has turned towards that direction (a
+        trained U-net: 2.9 found against the 4.2 of the power method); see the user guide.
+    power_iterations : int
+        Power-method steps for ``init="power"`` (each: two evaluations and one VJP).
 
     Returns
     -------
@@ -179,6 +197,7 @@ def worst_case_perturbation(
     TypeError
         When no VJP is available (names ``vjp``), or an argument has the wrong type.
     """
+    recon = as_reconstructor(recon)
     if not callable(recon):
         raise TypeError(f"recon must be callable, got {type(recon).__name__}")
     if not isinstance(A, LinearOperator):
@@ -199,6 +218,9 @@ def worst_case_perturbation(
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     cplx = bool(A.is_complex or x.dtype.kind == "c")
     dt = complex_dtype(x.dtype) if cplx else x.dtype
+    if init not in ("random", "power"):
+        raise ValueError(f"init must be 'random' or 'power', got {init!r}")
+    power_iterations = check_int(power_iterations, "power_iterations", minimum=1)
     rng = np.random.default_rng(seed)
     r = rng.uniform(0.0, init_scale, x.shape)
     if cplx:
@@ -206,6 +228,8 @@ def worst_case_perturbation(
     r = r.astype(dt)
     y0 = A.forward(x)
     f0 = np.asarray(recon(y0))
+    if init == "power":
+        r = _power_start(recon, grad_fn, A, y0, x.shape, dt, cplx, max_norm, power_iterations, rng)
     a = np.zeros_like(r)
     history: list[dict[str, Any]] = []
     k = 0
@@ -251,3 +275,27 @@ def worst_case_perturbation(
         steps=k,
         history=history,
     )
+
+
+def _power_start(recon, vjp, A, y0, shape, dt, cplx, max_norm, iterations, rng) -> np.ndarray:
+    """The image perturbation along the top right singular vector of ``f``'s Jacobian at
+    ``y0`` (power method on ``J^H J``; ``J v`` by central differences), norm ``max_norm/2``."""
+    v = rng.standard_normal(y0.shape)
+    if np.iscomplexobj(y0):
+        v = v + 1j * rng.standard_normal(y0.shape)
+    v /= np.linalg.norm(v)
+    h = 1e-4 * max(float(np.linalg.norm(y0)), 1e-300)
+    for _ in range(iterations):
+        jv = (np.asarray(recon(y0 + h * v)) - np.asarray(recon(y0 - h * v))) / (2 * h)
+        g = np.asarray(vjp(y0, jv))
+        ng = float(np.linalg.norm(g))
+        if not ng > 0 or not math.isfinite(ng):
+            break  # locally constant (or broken): keep the last direction
+        v = g / ng
+    r = A.adjoint(v.astype(A.result_dtype(v.dtype), copy=False))
+    if not cplx:
+        r = r.real
+    nr = float(np.linalg.norm(r))
+    if not nr > 0:
+        return np.zeros(shape, dt)
+    return (r * (_POWER_START * max_norm / nr)).astype(dt, copy=False)

@@ -15,6 +15,7 @@ import numpy as np
 from .._validation import as_array, check_int, check_real
 from ..operators import LinearOperator
 from ..solvers import firenet_forward, firenet_vjp
+from ._frameworks import as_reconstructor
 
 __all__ = ["LinearReconstructor", "StabilisedReconstructor", "random_ellipses", "train_unstable"]
 
@@ -146,8 +147,9 @@ class StabilisedReconstructor:
     """
 
     def __init__(self, recon, net, synthesis: LinearOperator):
+        recon = as_reconstructor(recon)
         if not hasattr(recon, "vjp"):
-            raise TypeError("recon must provide vjp(y, v)")
+            raise TypeError("recon must provide vjp(y, v) (or be a torch.nn.Module)")
         if not isinstance(synthesis, LinearOperator):
             raise TypeError(f"synthesis must be a LinearOperator, got {type(synthesis).__name__}")
         self.recon, self.net, self.synthesis = recon, net, synthesis
