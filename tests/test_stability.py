@@ -266,6 +266,32 @@ def test_attack_beats_random_on_unstable(unstable_setup):
     assert res.history and res.history[0]["step"] == 0
 
 
+def test_power_start_finds_the_largest_singular_value():
+    """A linear reconstructor f(y) = W [Re y; Im y]: the worst amplification is sigma_max(W)
+    (every e is reachable, F F^H = I); the power start reaches it, a random start does not
+    before the sphere."""
+    from fastsparse.sampling import das
+    from fastsparse.stability import LinearReconstructor
+
+    n = 8
+    F = SubsampledFourier(das((n, n), 0.5, seed=3), planner="FFTW_ESTIMATE", threads=1)
+    m = int(np.prod(F.out_shape))
+    g = np.random.default_rng(4)
+    W = g.standard_normal((n * n, 2 * m)) @ np.diag(np.linspace(0.1, 1.0, 2 * m))
+    f = LinearReconstructor(W, (n, n))
+    smax = np.linalg.svd(W, compute_uv=False)[0]
+    x = g.random((n, n))
+    kw = dict(max_norm=1e-2, steps=3, lr=1e-3, seed=0)
+    power = worst_case_perturbation(f, F, x, init="power", power_iterations=60, **kw)
+    rand = worst_case_perturbation(f, F, x, **kw)
+    assert power.amplification == pytest.approx(smax, rel=1e-3)
+    assert rand.amplification < 0.9 * smax
+    with pytest.raises(ValueError, match="init"):
+        worst_case_perturbation(f, F, x, max_norm=1.0, init="svd")
+    with pytest.raises(ValueError, match="power_iterations"):
+        worst_case_perturbation(f, F, x, max_norm=1.0, init="power", power_iterations=0)
+
+
 def test_attack_uses_vjp_callable_and_names_it(unstable_setup):
     F, f, x = unstable_setup
 
@@ -415,10 +441,14 @@ def test_cli_stability_demo(capsys):
     }
     # 16x16: the unstable map and FIRENET (the composite at 32x32 is tested above; at 16x16
     # its instability is milder and the appended network removes only part of it)
-    unstable = float(rows["unstable (ridge 1e-12)"][1])
-    firenet = float(rows["FIRENET 8x5 (x0 = 0)"][1])
+    # columns: error, +random, +worst, attack, random, transfer, lr, steps
+    unstable = float(rows["unstable (ridge 1e-12)"][3])
+    firenet = float(rows["FIRENET 8x5 (x0 = 0)"][3])
     assert firenet < 3 and unstable > 20 * firenet
     assert float(rows["unstable (ridge 1e-12)"][4]) < unstable / 5  # random perturbation
+    # the worst-case perturbation hurts the unstable map's image more than the random one
+    err_random, err_worst = (float(v) for v in rows["unstable (ridge 1e-12)"][1:3])
+    assert err_worst > 2 * err_random
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,17 @@ from ..sampling import das, uniform
 from ..solvers import FIRENET
 from ._arithmetic import Arithmetic
 from ._attack import image_network, worst_case_perturbation
+from ._frameworks import as_reconstructor
 from ._perturb import perturb
 from ._unstable import StabilisedReconstructor, random_ellipses, train_unstable
 
-__all__ = ["demo_unstable", "format_report", "stability_report"]
+__all__ = [
+    "demo_network",
+    "demo_unstable",
+    "format_report",
+    "reconstructor_report",
+    "stability_report",
+]
 
 
 def _setup(n, fraction, mask, seed, lam, restarts, inner):
@@ -227,58 +234,247 @@ def demo_unstable(
         "unstable + FIRENET (warm start)": StabilisedReconstructor(f, net, H.H),
     }
     Xt = random_ellipses(n, 5, seed=1000 + seed)
-    x = Xt[0]
-    y = F.forward(x)
-    rng = np.random.default_rng(seed)
-    out: dict[str, Any] = {}
-    e_unstable = None
+    out = reconstructor_report(
+        recons, F, Xt[0], images=Xt, steps=steps, lrs=lrs, seed=seed, verbose=verbose
+    )
     if verbose:
-        print(
-            f"{'reconstructor':<32} {'rel.error':>9} {'attack':>10} {'lr':>6} {'steps':>5} "
-            f"{'random':>8} {'transfer':>9}",
-            flush=True,
-        )
-    for name, r in recons.items():
-        e = float(np.mean([np.linalg.norm(r(F.forward(z)) - z) / np.linalg.norm(z) for z in Xt]))
-        # a large step can jump straight onto the sphere ||r|| = max_norm after one step;
-        # smaller ones climb further: keep the largest amplification found
+        print(f"({time.perf_counter() - t0:.1f} s)")
+    return out
+
+
+def reconstructor_report(
+    recons,
+    A,
+    x,
+    *,
+    images=None,
+    max_norm=None,
+    steps=60,
+    lrs=(1e-2, 1e-3, 1e-4),
+    transfer_from=None,
+    seed=0,
+    init="random",
+    verbose=False,
+) -> dict[str, Any]:
+    """Accuracy, random-noise and worst-case stability of reconstructors, side by side.
+
+    For each reconstructor ``f`` (a ``Reconstructor``, anything with ``vjp``, or a
+    ``torch.nn.Module``, see ``torch_reconstructor``): its mean relative error on
+    ``images``; the worst-case amplification ``||f(y + e) - f(y)|| / ||e||`` of the
+    perturbation ``e = A r`` found by ``worst_case_perturbation`` at ``x`` (``||r|| <=
+    max_norm``; the largest over the step sizes ``lrs``); the amplification of a random
+    ``r`` of the same norm (Gaussian, complex when ``A`` or ``x`` is); and the amplification
+    of the worst-case ``e`` found for the reconstructor ``transfer_from`` (the paper's test:
+    AUTOMAP's perturbations fed to FIRENET appended to AUTOMAP).
+
+    Parameters
+    ----------
+    recons : dict
+        ``name -> reconstructor`` (measurements -> image of ``A.in_shape``).
+    A : LinearOperator
+        Image -> measurements.
+    x : array_like
+        The image attacked (``A.in_shape``).
+    images : sequence of arrays, optional
+        Test images for the error (default ``[x]``).
+    max_norm : float, optional
+        Largest ``||r||`` (default 5% of ``||A x||``).
+    steps : int
+        Most attack steps per step size.
+    lrs : sequence of float
+        Step sizes tried (a large step can jump onto the sphere at once; smaller ones climb
+        further: the largest amplification is kept).
+    transfer_from : str, optional
+        Whose worst-case perturbation is fed to all (default the first reconstructor).
+    seed : int
+        Seed of the attacks' starts and of the random perturbations.
+    init : {"random", "power"}
+        The attacks' start (see ``worst_case_perturbation``).
+    verbose : bool
+        Print the table as it is measured.
+
+    Returns
+    -------
+    dict
+        ``name -> {"error", "error_random", "error_worst", "attack", "random", "transfer",
+        "lr", "steps", "perturbation"}``: ``error_random`` / ``error_worst`` are
+        ``||f(y + e) - x|| / ||x||`` at the attacked image with the random / worst-case ``e``;
+        ``perturbation`` is the worst-case ``r`` found and ``random_perturbation`` the random
+        one (images).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastsparse.operators import SubsampledWalsh
+    >>> from fastsparse.stability import Reconstructor, reconstructor_report
+    >>> A = SubsampledWalsh(np.ones((8, 8), bool))
+    >>> exact = Reconstructor(A.adjoint, lambda y, v: A.forward(v), name="A^H")
+    >>> rep = reconstructor_report({"A^H": exact}, A, np.eye(8), steps=5)
+    >>> round(rep["A^H"]["attack"], 6), round(rep["A^H"]["random"], 6)
+    (1.0, 1.0)
+    """
+    if not isinstance(recons, dict) or not recons:
+        raise TypeError("recons must be a non-empty dict name -> reconstructor")
+    recons = {str(k): as_reconstructor(v) for k, v in recons.items()}
+    for k, v in recons.items():
+        if not callable(v) or not hasattr(v, "vjp"):
+            raise TypeError(f"recons[{k!r}] must be callable with a vjp(y, v) method")
+    x = np.asarray(x)
+    if x.shape != tuple(A.in_shape):
+        raise ValueError(f"x must have shape {tuple(A.in_shape)}, got {x.shape}")
+    images = [x] if images is None else [np.asarray(z) for z in images]
+    if not images:
+        raise ValueError("images must not be empty")
+    steps = check_int(steps, "steps", minimum=1)
+    lrs = tuple(check_real(v, "lrs", positive=True) for v in lrs)
+    if not lrs:
+        raise ValueError("lrs must not be empty")
+    if transfer_from is None:
+        transfer_from = next(iter(recons))
+    if transfer_from not in recons:
+        raise ValueError(f"transfer_from must be one of {list(recons)}, got {transfer_from!r}")
+    y = A.forward(x)
+    if max_norm is None:
+        max_norm = 0.05 * float(np.linalg.norm(y))
+    max_norm = check_real(max_norm, "max_norm", positive=True)
+    cplx = bool(A.is_complex or x.dtype.kind == "c")
+    found: dict[str, Any] = {}
+    for name, f in recons.items():
         res, best_lr = None, None
         for lr in lrs:
             cand = worst_case_perturbation(
-                r, F, x, max_norm=0.05 * float(np.linalg.norm(y)), steps=steps, lr=lr, seed=seed
+                f, A, x, max_norm=max_norm, steps=steps, lr=lr, seed=seed, init=init
             )
             if res is None or cand.amplification > res.amplification:
                 res, best_lr = cand, lr
-        assert res is not None
-        g = rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape)
+        found[name] = (res, best_lr)
+    e_t = A.forward(found[transfer_from][0].r)
+    rng = np.random.default_rng(seed)
+    out: dict[str, Any] = {}
+    if verbose:
+        print(
+            f"{'reconstructor':<32} {'error':>7} {'+random':>7} {'+worst':>7} {'attack':>9} "
+            f"{'random':>8} {'transfer':>8} {'lr':>6} {'steps':>5}",
+            flush=True,
+        )
+    nx = float(np.linalg.norm(x))
+    for name, f in recons.items():
+        res, best_lr = found[name]
+        e = float(
+            np.mean([np.linalg.norm(f(A.forward(z)) - z) / np.linalg.norm(z) for z in images])
+        )
+        g = rng.standard_normal(x.shape)
+        if cplx:
+            g = g + 1j * rng.standard_normal(x.shape)
         g *= res.norm / np.linalg.norm(g)
-        eg = F.forward(g)
-        f0 = r(y)
-        rand = float(np.linalg.norm(r(y + eg) - f0) / np.linalg.norm(eg))
-        if e_unstable is None:  # the first reconstructor is the unstable map
-            e_unstable = F.forward(res.r)
-        tr = float(np.linalg.norm(r(y + e_unstable) - f0) / np.linalg.norm(e_unstable))
+        eg = A.forward(g)
+        f0 = np.asarray(f(y))
+        fr = np.asarray(f(y + eg))
+        rand = float(np.linalg.norm(fr - f0) / np.linalg.norm(eg))
+        tr = float(np.linalg.norm(np.asarray(f(y + e_t)) - f0) / np.linalg.norm(e_t))
+        fw = np.asarray(f(y + A.forward(res.r)))
         out[name] = {
             "error": e,
+            "error_random": float(np.linalg.norm(fr - x) / nx),
+            "error_worst": float(np.linalg.norm(fw - x) / nx),
             "attack": res.amplification,
             "random": rand,
             "transfer": tr,
             "steps": res.steps,
             "lr": best_lr,
+            "perturbation": res.r,
+            "random_perturbation": g,
         }
         if verbose:
+            o = out[name]
             print(
-                f"{name:<32} {e:9.4f} {res.amplification:10.4g} {best_lr:6.0e} {res.steps:5d} "
-                f"{rand:8.4g} {tr:9.4g}",
+                f"{name:<32} {e:7.4f} {o['error_random']:7.4f} {o['error_worst']:7.4f} "
+                f"{res.amplification:9.4g} {rand:8.4g} {tr:8.4g} {best_lr:6.0e} {res.steps:5d}",
                 flush=True,
             )
     if verbose:
         print(
-            "rel.error: mean ||f(Ax) - x||/||x|| on 5 test images\n"
+            f"error: mean ||f(Ax) - x||/||x|| on {len(images)} test image(s); +random, +worst: "
+            "the same at the\n  attacked image with the random / worst-case perturbation\n"
             "attack: ||f(y+e) - f(y)||/||e|| for the worst-case e = A r found for this "
-            "reconstructor\n  (||r|| <= 5% ||Ax||; the best over step sizes lr in "
+            f"reconstructor\n  (||r|| <= {max_norm:.3g}; the best over step sizes lr in "
             f"{', '.join(f'{v:g}' for v in lrs)}, at most {steps} steps each)\n"
-            "random: a random r of the same norm; transfer: the e found for the unstable map"
+            f"random: a random r of the same norm; transfer: the e found for {transfer_from!r}"
         )
-        print(f"({time.perf_counter() - t0:.1f} s)")
     return out
+
+
+def demo_network(
+    n=64,
+    *,
+    fraction=0.125,
+    noise=0.0,
+    samples=2000,
+    epochs=20,
+    steps=60,
+    norm=0.01,
+    init="power",
+    seed=0,
+    cache=True,
+    verbose=True,
+) -> dict[str, Any]:
+    """Train (or load) a U-net, and test it against FIRENET and FIRENET appended to it.
+
+    ``train_unet`` on ``F = SubsampledFourier(das((n, n), fraction))`` (``samples``
+    random-ellipse images, ``epochs``, training noise ``noise``; cached), then
+    ``reconstructor_report`` at a test image with ``||r|| <= norm * ||A x||`` on three
+    reconstructors: the U-net, FIRENET alone (``lam = 1e-2``, 8 restarts x 5 inner,
+    ``tau = 10``, ``sigma = 0.1`` times ``0.999/||A||``, ``delta = 1e-6``, as
+    ``demo_unstable``) and the U-net with FIRENET appended (``StabilisedReconstructor``).
+
+    Returns ``{"report": reconstructor_report's dict, "x": the attacked image, "y": its
+    data, "outputs": name -> (clean, random, worst) images, "training": the U-net's
+    training_info}``.
+    """
+    from ._unet import train_unet
+
+    n = check_int(n, "n", minimum=8)
+    fraction = check_real(fraction, "fraction", positive=True, maximum=1.0)
+    norm = check_real(norm, "norm", positive=True)
+    t0 = time.perf_counter()
+    threads = 1 if n <= 64 else None
+    F = SubsampledFourier(
+        das((n, n), fraction, seed=seed), planner="FFTW_ESTIMATE", threads=threads
+    )
+    if verbose:
+        print(f"U-net on {n}x{n}, {fraction:g} DAS Fourier, training noise {noise:g}", flush=True)
+    unet = train_unet(F, samples=samples, epochs=epochs, noise=noise, seed=seed, cache=cache)
+    info = unet.training_info or {}
+    if verbose:
+        how = "loaded from" if info["loaded"] else f"trained in {info['seconds']:.0f} s, saved to"
+        print(f"  {how} {info['path'] if cache else '(not cached)'}", flush=True)
+    H = Haar((n, n))
+    A = F @ H.H
+    step = 0.999 / max(1.0, float(A.norm()))
+    net = FIRENET(A, lam=1e-2, restarts=8, inner=5, tau=10 * step, sigma=step / 10, delta=1e-6)
+    recons: dict[str, Any] = {
+        "U-net": unet,
+        "FIRENET 8x5 (x0 = 0)": image_network(net, H.H, real=True),
+        "U-net + FIRENET": StabilisedReconstructor(unet, net, H.H),
+    }
+    Xt = random_ellipses(n, 5, seed=1000 + seed)
+    x = Xt[0]
+    y = F.forward(x)
+    rep = reconstructor_report(
+        recons,
+        F,
+        x,
+        images=Xt,
+        max_norm=norm * float(np.linalg.norm(y)),
+        steps=steps,
+        seed=seed,
+        init=init,
+        verbose=verbose,
+    )
+    outputs = {}
+    for name, f in recons.items():
+        r, g = rep[name]["perturbation"], rep[name]["random_perturbation"]
+        outputs[name] = (f(y), f(y + F.forward(g)), f(y + F.forward(r)))
+    if verbose:
+        print(f"({time.perf_counter() - t0:.1f} s)")
+    return {"report": rep, "x": x, "y": y, "outputs": outputs, "training": info}
