@@ -332,7 +332,13 @@ def test_options_are_not_silently_ignored(tmp_path, capsys):
     assert main(["stability", "--demo", "--mask", "uniform", "--restarts", "2"]) == 2
     assert "--mask, --restarts do not apply to --demo" in capsys.readouterr().err
     assert main(["stability", "--steps", "3", "--n", "16"]) == 2
-    assert "--steps applies to --demo only" in capsys.readouterr().err
+    assert "--steps applies to --demo and --network only" in capsys.readouterr().err
+    assert main(["stability", "--noise", "0.1", "--n", "16"]) == 2
+    assert "--noise apply to --network only" in capsys.readouterr().err
+    assert main(["stability", "--network", "unet", "--demo"]) == 2
+    assert "--network and --demo" in capsys.readouterr().err
+    assert main(["stability", "--network", "unet", "--mask", "uniform"]) == 2
+    assert "--mask do(es) not apply to --network" in capsys.readouterr().err
     assert main(["stability", "--n", "16", "--plot", str(tmp_path / "s.txt")]) == 2
     assert "--plot must name a .png" in capsys.readouterr().err
     assert main(["demo", "--size", "16", "--out", str(tmp_path), "--tol", "1e-3"]) == 2

@@ -6,13 +6,15 @@ import argparse
 import os
 import tempfile
 
+import numpy as np
+
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments of ``fastsparse stability``."""
     p.add_argument("--n", type=int, default=None, help="image side (default 128; --demo: 32)")
-    p.add_argument("--fraction", type=float, default=0.25, help="sampling fraction (0.25)")
+    p.add_argument("--fraction", type=float, help="sampling fraction (0.25; --network: 0.125)")
     p.add_argument("--mask", choices=["das", "uniform"], help="sampling pattern (das)")
     p.add_argument("--restarts", type=int, help="FIRENET restarts n (5)")
     p.add_argument("--inner", type=int, help="FIRENET inner iterations p (5)")
@@ -20,7 +22,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--demo", action="store_true", help="attack an unstable learned reconstructor instead"
     )
-    p.add_argument("--steps", type=int, help="attack steps in --demo (60)")
+    p.add_argument(
+        "--network",
+        choices=["unet"],
+        help="train (or load from the user cache) a U-net and attack it, FIRENET and both "
+        "(PyTorch; extra 'torch')",
+    )
+    p.add_argument("--noise", type=float, help="--network: training noise level (0)")
+    p.add_argument("--epochs", type=int, help="--network: training epochs (20)")
+    p.add_argument("--samples", type=int, help="--network: training images (2000)")
+    p.add_argument("--steps", type=int, help="attack steps in --demo / --network (60)")
     p.add_argument(
         "--plot", metavar="PNG", help="also write a plot of the report (matplotlib; not --demo)"
     )
@@ -57,6 +68,13 @@ def _plot(rep, path: str) -> None:
         a.grid(True, which="both", alpha=0.3)
     # fixed margins: tight_layout measures every log-axis tick label (seconds)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.13, top=0.97, wspace=0.22)
+    _save_png(fig, path)
+
+
+def _save_png(fig, path: str) -> None:
+    """Write the figure atomically and close it."""
+    import matplotlib.pyplot as plt
+
     d = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=d)
     os.close(fd)
@@ -67,6 +85,35 @@ def _plot(rep, path: str) -> None:
         plt.close(fig)
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _plot_network(out, path: str) -> None:
+    """Images: the truth, and each reconstructor's output clean / random / worst-case."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(out["outputs"])
+    rep = out["report"]
+    fig, ax = plt.subplots(len(names), 4, figsize=(12, 3.1 * len(names)))
+    x = out["x"]
+    for i, name in enumerate(names):
+        clean, rand, worst = out["outputs"][name]
+        r = rep[name]
+        panels = [
+            (x, "truth"),
+            (clean, f"{name}\nerror {r['error']:.3f} (mean of 5)"),
+            (rand, f"+ random r: error {r['error_random']:.3f}"),
+            (worst, f"+ worst-case r: error {r['error_worst']:.3f}"),
+        ]
+        for j, (img, title) in enumerate(panels):
+            ax[i, j].imshow(np.real(img), cmap="gray", vmin=0, vmax=1)
+            ax[i, j].set_title(title, fontsize=9)
+            ax[i, j].axis("off")
+    fig.suptitle("same ||r|| for random and worst-case perturbations", fontsize=10)
+    fig.tight_layout()
+    _save_png(fig, path)
 
 
 def _check_plot_path(path: str) -> None:
@@ -86,6 +133,33 @@ def run(args: argparse.Namespace) -> int:
     """Print the report (or run the demo)."""
     from ._report import demo_unstable, format_report, stability_report
 
+    net_opts = [f for f in ("noise", "epochs", "samples") if getattr(args, f) is not None]
+    if args.network is not None:
+        if args.demo:
+            raise ValueError("--network and --demo are two different runs: pass one")
+        ignored = [f for f in ("mask", "restarts", "inner") if getattr(args, f) is not None]
+        if ignored:
+            flags = ", ".join(f"--{f}" for f in ignored)
+            raise ValueError(f"{flags} do(es) not apply to --network (its FIRENET is fixed)")
+        if args.plot is not None:
+            _check_plot_path(args.plot)
+        from ._report import demo_network
+
+        out = demo_network(
+            n=64 if args.n is None else args.n,
+            fraction=0.125 if args.fraction is None else args.fraction,
+            noise=0.0 if args.noise is None else args.noise,
+            samples=2000 if args.samples is None else args.samples,
+            epochs=20 if args.epochs is None else args.epochs,
+            steps=60 if args.steps is None else args.steps,
+            seed=args.seed,
+        )
+        if args.plot:
+            _plot_network(out, args.plot)
+            print(f"plot written to {args.plot}")
+        return 0
+    if net_opts:
+        raise ValueError(", ".join(f"--{f}" for f in net_opts) + " apply to --network only")
     # The demo's reconstructors and mask are fixed (see demo_unstable) and it makes no
     # report to plot: options it would ignore are refused, as is --steps without it.
     if args.demo:
@@ -96,18 +170,18 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"{flags} {verb} not apply to --demo (its FIRENET and mask are fixed)")
         demo_unstable(
             n=32 if args.n is None else args.n,
-            fraction=args.fraction,
+            fraction=0.25 if args.fraction is None else args.fraction,
             steps=60 if args.steps is None else args.steps,
             seed=args.seed,
         )
         return 0
     if args.steps is not None:
-        raise ValueError("--steps applies to --demo only")
+        raise ValueError("--steps applies to --demo and --network only")
     if args.plot is not None:
         _check_plot_path(args.plot)
     rep = stability_report(
         128 if args.n is None else args.n,
-        fraction=args.fraction,
+        fraction=0.25 if args.fraction is None else args.fraction,
         mask="das" if args.mask is None else args.mask,
         restarts=5 if args.restarts is None else args.restarts,
         inner=5 if args.inner is None else args.inner,
