@@ -1,4 +1,5 @@
-"""The ``fastsparse`` command line: demo, reconstruct, stability, barriers, bench, plan, compile.
+"""The ``fastsparse`` command line: demo, reconstruct, stability, barriers, bench, plan, compile,
+figure.
 
 Each subcommand lives in the module that owns the feature; that module provides
 ``add_arguments(parser)`` and ``run(args) -> int``. Modules are imported only when needed.
@@ -29,6 +30,7 @@ _COMMANDS = {
     "bench": ("fastsparse.bench", "same-run speed comparisons against the yardsticks"),
     "plan": ("fastsparse._cli_plan", "make FFTW plans ahead of time and keep their wisdom"),
     "compile": ("fastsparse._compile", "compile and cache the Numba kernels ahead of the runs"),
+    "figure": ("fastsparse.figures", "the papers' figures: FIRENET's error against layers"),
 }
 
 

@@ -114,10 +114,14 @@ def solve(
     arithmetic=None,
     max_iterations: int | None = None,
     checkpoints: list | None = None,
+    on_layer=None,
 ) -> Result:
     """FIRENET's fixed schedule on a validated problem (see ``FIRENET``).
 
     ``checkpoints``, when given, receives the restart outputs ``psi_0, ..., psi_n``.
+    ``on_layer(layer, restart, acc, count)``, when given, is called after every layer with
+    the restart's running sum ``acc`` of ``count`` primal iterates (its mean is the output the
+    restart would give if it ended there; do not modify ``acc``).
     """
     eng = Engine.for_problem(problem)
     eps = problem.y_norm if eps0 is None else eps0
@@ -143,6 +147,8 @@ def solve(
                 ar.after_layer(eng.x, eng.v, k * p + i)
                 eng.x_changed()
                 eng.accumulate()
+            if on_layer is not None:
+                on_layer(k * p + i + 1, k, eng.acc, i + 1)
         iterations += p
         l1 = eng.finish_mean(p)
         # linear mode keeps A x through the hooks and sums it (accumulate), as tracking does
@@ -186,6 +192,7 @@ def run_fixed(
     arithmetic=None,
     max_iterations: int | None = None,
     checkpoints: list | None = None,
+    on_layer=None,
 ) -> Result:
     """The fixed schedule on a validated problem, rescaled by ``problem.scale``.
 
@@ -211,7 +218,17 @@ def run_fixed(
             arithmetic=arithmetic,
             max_iterations=max_iterations,
             checkpoints=checkpoints,
+            on_layer=None if on_layer is None else _unscaled_layer(on_layer, s),
         )
+
+
+def _unscaled_layer(fn, s: float):
+    """``fn(layer, restart, c)`` with ``c`` the running mean in the caller's units."""
+
+    def observe(layer, restart, acc, count):
+        fn(layer, restart, acc * acc.real.dtype.type(s / count))
+
+    return observe
 
 
 def _method(problem: Problem, *, callback=None, progress=False, **options) -> Result:
@@ -543,6 +560,7 @@ class FIRENET:
         progress=False,
         checkpoints=None,
         dtype=None,
+        on_layer=None,
     ) -> Result:
         if dtype is None and arithmetic is not None:
             dtype = getattr(arithmetic, "dtype", None)
@@ -562,6 +580,45 @@ class FIRENET:
             arithmetic=arithmetic,
             max_iterations=self.max_iterations,
             checkpoints=checkpoints,
+            on_layer=on_layer,
+        )
+
+    def run_layers(self, y, fn, *, x0=None, eps0=None) -> Result:
+        """Run the fixed schedule on ``y`` and call ``fn(layer, restart, c)`` after every layer.
+
+        ``c`` is the current restart's running (ergodic) mean of its primal iterates: the
+        output the network would give if that restart ended at this layer, i.e. the
+        per-layer quantity of the paper's convergence diagnostics (``c`` after the last
+        layer of a restart is that restart's output ``psi_k``). A fresh array each call,
+        in the caller's units. ``layer`` counts from 1; ``restart`` from 0. Returns the
+        ``Result`` of ``solve``. The network's ``callback`` and ``arithmetic`` apply as in
+        ``solve``; the adaptive schedule has no layers (``ValueError``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastsparse import FIRENET
+        >>> from fastsparse.operators import SubsampledWalsh
+        >>> A = SubsampledWalsh(np.ones((8, 8), bool))
+        >>> x = np.zeros((8, 8)); x[1, 2] = 1.0
+        >>> errors = []
+        >>> net = FIRENET(A, lam=0.1, restarts=4, inner=5)
+        >>> r = net.run_layers(A.forward(x), lambda j, k, c: errors.append(np.abs(c - x).max()))
+        >>> len(errors), bool(errors[-1] < errors[4] < errors[0])
+        (20, True)
+        """
+        if self.schedule == "adaptive":
+            raise ValueError("run_layers needs the fixed schedule (the adaptive one has no layers)")
+        if not callable(fn):
+            raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+        return self._run(
+            y,
+            x0=x0,
+            eps0=eps0,
+            arithmetic=self.arithmetic,
+            callback=self.callback,
+            progress=self.progress,
+            on_layer=fn,
         )
 
     def solve(self, y) -> Result:
