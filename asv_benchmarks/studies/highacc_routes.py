@@ -93,7 +93,7 @@ def _cg(H, b, tol, cap=500):
     p = r.copy()
     rr = _rdot(r, r)
     k = 0
-    for k in range(1, cap + 1):
+    for k in range(1, cap + 1):  # noqa: B007 (k is returned)
         hp = H(p)
         a = rr / _rdot(p, hp)
         d += a * p
@@ -261,12 +261,16 @@ def run_regime(n: int) -> None:
         r = sqrt_lasso_hpr(A, y, lam=lam, tol=1e-9, max_iterations=40000)
         res = float(np.linalg.norm(A.forward(r.x) - y) / np.linalg.norm(y))
         F = r.certificate["objective"]
-        print(f"{kind:8s} noise={noise:<6g} lam={lf:<6g} {r.stop_reason:8s} {res:9.2e} {F / lam:12.6f}")
+        print(
+            f"{kind:8s} noise={noise:<6g} lam={lf:<6g} {r.stop_reason:8s} {res:9.2e} {F / lam:12.6f}"
+        )
 
 
 def run_ssnal(n: int, sigmas) -> None:
     print(f"{n}x{n} walsh: two-block dual SSNAL, cap 20000 applications")
-    print(f"{'problem':26s} {'sigma0':>7s} {'apps@1e-6':>9s} {'apps@1e-8':>9s}  last outer: sigma, apps, newton, cg, |J|, gap")
+    print(
+        f"{'problem':26s} {'sigma0':>7s} {'apps@1e-6':>9s} {'apps@1e-8':>9s}  last outer: sigma, apps, newton, cg, |J|, gap"
+    )
     for noise, lf in ((0.0, 1e-3), (1e-3, 1e-3), (2e-2, 1e-2)):
         A, y, lam = _problem(n, "walsh", noise, lf)
         for s0 in sigmas:
