@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import tempfile
 import time
 from typing import Any
 
@@ -182,16 +181,15 @@ def draw_convergence(out: dict[str, Any], path: str) -> None:
         fontsize=10,
     )
     fig.tight_layout()
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=d)
-    os.close(fd)
+    from pathlib import Path
+
+    from .io import _atomic
+
     try:
-        fig.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, path)
+        with _atomic(Path(path)) as tmp:
+            fig.savefig(tmp, format="png", dpi=100)
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 
 import numpy as np
 
@@ -72,19 +71,18 @@ def _plot(rep, path: str) -> None:
 
 
 def _save_png(fig, path: str) -> None:
-    """Write the figure atomically and close it."""
+    """Write the figure atomically (``fastsparse.io``'s temporary file and rename) and close it."""
+    from pathlib import Path
+
     import matplotlib.pyplot as plt
 
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=d)
-    os.close(fd)
+    from ..io import _atomic
+
     try:
-        fig.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, path)
+        with _atomic(Path(path)) as tmp:
+            fig.savefig(tmp, format="png", dpi=100)
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _plot_network(out, path: str) -> None:
@@ -111,7 +109,9 @@ def _plot_network(out, path: str) -> None:
             ax[i, j].imshow(np.real(img), cmap="gray", vmin=0, vmax=1)
             ax[i, j].set_title(title, fontsize=9)
             ax[i, j].axis("off")
-    fig.suptitle("same ||r|| for random and worst-case perturbations", fontsize=10)
+    fig.suptitle(
+        "random and worst-case perturbations r with the same data norm ||A r||", fontsize=10
+    )
     fig.tight_layout()
     _save_png(fig, path)
 

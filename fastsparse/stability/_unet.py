@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -225,14 +223,9 @@ def _train(net, A, n, samples, epochs, noise, seed, verbose) -> float:
 
 
 def _save(torch, net, path: Path) -> None:
-    """Write the weights atomically (temporary file in the same directory, then rename)."""
+    """Write the weights atomically (``fastsparse.io``'s temporary file, fsync, rename)."""
+    from ..io import _atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".unet-", suffix=".pt", dir=path.parent)
-    os.close(fd)
-    try:
+    with _atomic(path) as tmp:
         torch.save(net.state_dict(), tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
