@@ -292,6 +292,42 @@ def test_power_start_finds_the_largest_singular_value():
         worst_case_perturbation(f, F, x, max_norm=1.0, init="power", power_iterations=0)
 
 
+def test_appended_reach_explains_the_papers_parameters(unstable_setup):
+    """StabilisedReconstructor.reach = p lam sum_k tau_k (the schedule's steps from eps0 =
+    F(x0)); with the paper's lam = 2.5e-4, tau = sigma = 1, p = 10 it is far below the
+    learned map's null-space artefact, which then passes through unchanged."""
+    import math
+
+    from fastsparse import FIRENET
+    from fastsparse.operators import Haar
+    from fastsparse.stability import StabilisedReconstructor
+
+    F, f, x = unstable_setup
+    H = Haar(x.shape)
+    A = F @ H.H
+    s = 1.0 / max(1.0, A.norm())
+    net = FIRENET(A, lam=2.5e-4, restarts=5, inner=10, tau=s, sigma=s, delta=1e-9)
+    st = StabilisedReconstructor(f, net, H.H)
+    y = F.forward(x)
+    res = worst_case_perturbation(f, F, x, max_norm=0.05 * np.linalg.norm(y), steps=30, seed=0)
+    e = F.forward(res.r)
+    # the reach by hand: eps_k = (delta + eps_{k-1})/e, tau_k = tau p eps_k / (2 ||A||)
+    x0 = H.forward(f(y + e).astype(complex))
+    eps = 2.5e-4 * np.abs(x0).sum() + np.linalg.norm(A.forward(x0) - (y + e))
+    total = 0.0
+    for _ in range(5):
+        eps = (1e-9 + eps) / math.e
+        total += s * 10 * eps / (2 * A.norm())
+    assert st.reach(y + e) == pytest.approx(10 * 2.5e-4 * total, rel=1e-12)
+    artefact = H.forward((f(y + e) - f(y)).astype(complex))
+    # the data see only e: all but a tiny part of the artefact lies in the null space of A
+    assert np.linalg.norm(A.forward(artefact)) < 1.05 * np.linalg.norm(e)
+    assert np.linalg.norm(artefact) > 50 * np.linalg.norm(e)
+    assert st.reach(y + e) < 1e-2 * np.abs(artefact).max()
+    amp = np.linalg.norm(st(y + e) - st(y)) / np.linalg.norm(e)
+    assert amp > 0.9 * res.amplification
+
+
 def test_attack_uses_vjp_callable_and_names_it(unstable_setup):
     F, f, x = unstable_setup
 
