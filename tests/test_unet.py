@@ -104,3 +104,40 @@ def test_trained_unet_shows_the_instability_and_firenet_does_not():
     u = large["U-net"]
     assert u["error_random"] < 1.2 * u["error"]
     assert u["error_worst"] > 1.5 * u["error_random"]  # measured 0.14 against 0.067
+
+
+def test_ellipses_with_details():
+    from fastsparse.stability import ellipses_with_details, random_ellipses
+
+    X, B, M = ellipses_with_details(32, 3, seed=5)
+    np.testing.assert_array_equal(B, random_ellipses(32, 3, seed=5))
+    d = X - B
+    assert np.all(d[~M] == 0) and np.all(np.abs(d).reshape(3, -1).max(axis=1) > 0.2)
+    assert X.min() >= 0 and X.max() <= 1
+    X2, _, _ = ellipses_with_details(32, 3, seed=5)
+    np.testing.assert_array_equal(X, X2)
+
+
+def test_tradeoff_runs_and_reports(capsys):
+    from fastsparse.stability._report import demo_tradeoff
+
+    out = demo_tradeoff(16, noises=(0.0, 0.05), samples=32, epochs=1, steps=3)
+    rows = out["rows"]
+    assert list(rows) == ["U-net, noise 0", "U-net, noise 0.05", "FIRENET 8x5"]
+    for r in rows.values():
+        assert np.isfinite([r["error"], r["detail"], r["attack"], r["random"]]).all()
+        assert r["detail"] > 0 and r["attack"] > 0
+    assert rows["U-net, noise 0.05"]["noise"] == 0.05 and rows["FIRENET 8x5"]["noise"] is None
+    assert "detail" in capsys.readouterr().out
+
+
+def test_tradeoff_command(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "t.png"
+    args = ["stability", "--network", "unet", "--tradeoff", "--n", "16", "--samples", "32"]
+    assert main([*args, "--epochs", "1", "--steps", "2", "--plot", str(png)]) == 0
+    assert "FIRENET 8x5" in capsys.readouterr().out and png.stat().st_size > 10000
+    assert main(["stability", "--tradeoff"]) == 2
+    assert "--tradeoff apply to --network only" in capsys.readouterr().err
+    assert main([*args, "--noise", "0.1"]) == 2
+    assert "--noise does not apply to --tradeoff" in capsys.readouterr().err

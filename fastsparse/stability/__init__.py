@@ -22,6 +22,7 @@ from ._perturb import RankOnePerturbation, perturb
 from ._unstable import (
     LinearReconstructor,
     StabilisedReconstructor,
+    ellipses_with_details,
     random_ellipses,
     train_unstable,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "StabilisedReconstructor",
     "TorchReconstructor",
     "as_reconstructor",
+    "ellipses_with_details",
     "firenet_forward",
     "firenet_vjp",
     "format_report",
