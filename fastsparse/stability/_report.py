@@ -503,7 +503,7 @@ def demo_tradeoff(
     n=64,
     *,
     fraction=0.125,
-    noises=(0.0, 0.02, 0.05),
+    noises=(0.0, 0.05, 0.1, 0.2),
     samples=2000,
     epochs=20,
     steps=60,

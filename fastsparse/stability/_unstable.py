@@ -66,9 +66,9 @@ def random_ellipses(n: int, count: int, seed=None) -> np.ndarray:
 def ellipses_with_details(n: int, count: int, seed=None):
     """Random-ellipse images with fine details added: for detail-recovery tests.
 
-    Each image is ``random_ellipses``'s plus 6 details inside the large ellipse: small
-    squares of 2 x 2 pixels and thin bars of 1 x 6 pixels (horizontal or vertical), of
-    contrast +-0.25 to 0.4, clipped to [0, 1].
+    Each image is ``random_ellipses``'s plus 6 details in the central half of the image:
+    squares of 3 x 3 pixels and bars of 2 x 8 pixels (horizontal or vertical), of contrast
+    +-0.3 to 0.5, clipped to [0, 1].
 
     Returns
     -------
@@ -85,9 +85,9 @@ def ellipses_with_details(n: int, count: int, seed=None):
     lo, hi = n // 4, 3 * n // 4
     for j in range(count):
         for k in range(6):
-            r, c = (int(v) for v in rng.integers(lo, hi - 6, 2))
-            h, w = [(2, 2), (1, 6), (6, 1)][k % 3]
-            val = rng.uniform(0.25, 0.4) * rng.choice([-1.0, 1.0])
+            r, c = (int(v) for v in rng.integers(lo, hi - 8, 2))
+            h, w = [(3, 3), (2, 8), (8, 2)][k % 3]
+            val = rng.uniform(0.3, 0.5) * rng.choice([-1.0, 1.0])
             images[j, r : r + h, c : c + w] += val
             masks[j, max(r - 1, 0) : r + h + 1, max(c - 1, 0) : c + w + 1] = True
         np.clip(images[j], 0.0, 1.0, out=images[j])
