@@ -85,7 +85,7 @@ def ellipses_with_details(n: int, count: int, seed=None):
     lo, hi = n // 4, 3 * n // 4
     for j in range(count):
         for k in range(6):
-            r, c = (int(v) for v in rng.integers(lo, hi - 8, 2))
+            r, c = (int(v) for v in rng.integers(lo, max(lo + 1, hi - 8), 2))
             h, w = [(3, 3), (2, 8), (8, 2)][k % 3]
             val = rng.uniform(0.3, 0.5) * rng.choice([-1.0, 1.0])
             images[j, r : r + h, c : c + w] += val
