@@ -604,18 +604,24 @@ def _atom_spectra(n: int, levels: int, kind: str) -> tuple[np.ndarray, np.ndarra
     Fourier or sequency Walsh), and the band of each of the ``n`` coefficient indices.
     Every atom of a band is a shift of the first, so its spectrum modulus is the same.
     """
-    from .transforms import fwht, haar_levels, ihaar
+    from .transforms import haar_levels, ihaar
 
     band = np.asarray(haar_levels(n, levels=levels))
     spectra = np.empty((levels + 1, n))
+    if kind == "walsh":
+        # A band's Haar atoms and the sequency-ordered Walsh functions at the same positions
+        # span the same space, and each atom is a +-1 pattern over that dyadic block: its
+        # spectrum is 1/size on the block (equal to fwht(atom)**2 to rounding; no Walsh
+        # kernel compiled for it on a first run)
+        for k in range(levels + 1):
+            on = band == k
+            spectra[k] = on / np.count_nonzero(on)
+        return spectra, band
     for k in range(levels + 1):
         e = np.zeros(n)
         e[np.flatnonzero(band == k)[0]] = 1.0
         atom = np.asarray(ihaar(e, levels=levels))
-        if kind == "fourier":
-            f = np.fft.fftshift(np.fft.fft(atom, norm="ortho"))
-        else:
-            f = np.asarray(fwht(atom, order="sequency"))
+        f = np.fft.fftshift(np.fft.fft(atom, norm="ortho"))
         spectra[k] = np.abs(f) ** 2
     return spectra, band
 
@@ -631,7 +637,7 @@ def _compensated_coefficients(y: np.ndarray, mask: np.ndarray, kind: str, levels
     the error variance of a compensated sample, estimated by ``|y|**2 (1 - p) / p**2``
     at the sampled frequencies. Measurement noise is not modelled.
     """
-    from .transforms import fwht, haar
+    from .transforms import haar
 
     shape = mask.shape
     nb = levels + 1
@@ -645,9 +651,15 @@ def _compensated_coefficients(y: np.ndarray, mask: np.ndarray, kind: str, levels
     z[mask] = y * inv
     if kind == "fourier":
         img = np.fft.ifft2(np.fft.ifftshift(z), norm="ortho")
+        c = np.asarray(haar(img, levels=levels))
     else:
-        img = np.asarray(fwht(z, order="sequency"))
-    c = np.asarray(haar(img, levels=levels))
+        # Psi W^H P^T (y / p) by the blockwise Walsh-Haar operator the solvers use: the same
+        # numbers as haar(fwht(z)) to rounding, and no Walsh or Haar kernel of its own to
+        # compile on a first run (4.2 s of a cold `fastsparse demo`)
+        from .operators import Haar, SubsampledWalsh
+
+        A = SubsampledWalsh(mask) @ Haar(shape, levels=levels).H
+        c = np.asarray(A.adjoint(z[mask]))
     v = np.zeros(shape)
     v[mask] = np.abs(y) ** 2 * (1.0 - p[blk[mask]]) * inv**2
     s1, band1 = _atom_spectra(shape[0], levels, kind)
