@@ -669,3 +669,38 @@ def test_estimate_sparsity_keeps_unidentifiable_levels():
     s = estimate_sparsity(SubsampledFourier(mask).forward(phantom(n)), mask)
     ref = phantom_sparsity(n, 8, 8)
     assert np.all(s[:4] >= 0.9 * ref[:4]), (s, ref)
+
+
+@pytest.mark.parametrize(("n", "levels"), [(8, 2), (64, 5), (64, 3), (256, 7)])
+def test_walsh_atom_spectra_closed_form_match_the_transform(n, levels):
+    """The closed-form Walsh spectra of the Haar atoms equal |fwht(atom)|^2 (fwht is checked
+    against scipy.linalg.hadamard in test_transforms)."""
+    from fastsparse.sampling import _atom_spectra
+    from fastsparse.transforms import fwht, haar_levels, ihaar
+
+    spectra, band = _atom_spectra(n, levels, "walsh")
+    np.testing.assert_array_equal(band, haar_levels(n, levels=levels))
+    for k in range(levels + 1):
+        e = np.zeros(n)
+        e[np.flatnonzero(band == k)[0]] = 1.0
+        ref = np.abs(np.asarray(fwht(np.asarray(ihaar(e, levels=levels)), order="sequency"))) ** 2
+        np.testing.assert_allclose(spectra[k], ref, rtol=0, atol=1e-15)
+
+
+def test_walsh_backprojection_is_haar_of_fwht():
+    """c = Psi W^H P^T (y inv) by the Walsh-Haar operator equals haar(fwht(zero-filled)):
+    the compensation weights inv are read back from y = 1 (W^H = W^-1 = fwht, orthonormal)."""
+    from fastsparse.sampling import _compensated_coefficients
+    from fastsparse.transforms import fwht, haar, ihaar
+
+    n, levels = 64, 5
+    mask = sampling.das((n, n), 0.25, "walsh", seed=3)
+    y = np.random.default_rng(4).standard_normal(int(mask.sum()))
+    c, _ = _compensated_coefficients(y, mask, "walsh", levels)
+    c1, _ = _compensated_coefficients(np.ones_like(y), mask, "walsh", levels)
+    inv = np.asarray(fwht(np.asarray(ihaar(c1, levels=levels)), order="sequency"))[mask]
+    assert inv.min() >= 1.0  # 1 / (the sampled fraction of each block)
+    z = np.zeros((n, n))
+    z[mask] = y * inv
+    ref = np.asarray(haar(np.asarray(fwht(z, order="sequency")), levels=levels))
+    np.testing.assert_allclose(c, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
