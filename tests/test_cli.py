@@ -1,6 +1,7 @@
 """Command line: `fastsparse demo` and `fastsparse reconstruct` round trips."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -35,6 +36,24 @@ def test_demo_small(tmp_path, capsys):
     except ImportError:  # pragma: no cover - depends on the environment
         assert suffixes == {".npy"}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_demo_adaptive_prints_psnr_against_accuracy(tmp_path, capsys):
+    out = tmp_path / "demo"
+    args = ["demo", "--size", "32", "--out", str(out), "--schedule", "adaptive", "--tol", "1e-4"]
+    assert main(args) == 0
+    text = capsys.readouterr().out.splitlines()
+    i = next(k for k, ln in enumerate(text) if ln.startswith("PSNR dB"))
+    assert text[i + 1].split() == ["gap", "fourier", "walsh"]
+    rows = [ln.split() for ln in text[i + 2 : i + 6]]
+    assert [r[0] for r in rows] == ["1e-01", "1e-02", "1e-03", "1e-04"]
+    final = {
+        ln.split()[0]: float(ln.split()[3]) for ln in text if ln.startswith(("fourier", "walsh"))
+    }
+    # the last decade's PSNR is the final image's, or close to it (a later check may be better)
+    last = [float(v) for v in re.findall(r"\d+\.\d+", text[i + 5])]  # the two PSNRs
+    assert abs(last[0] - final["fourier"]) < 0.5
+    assert abs(last[1] - final["walsh"]) < 0.5
 
 
 def test_demo_images_png_or_npy(tmp_path, monkeypatch):
