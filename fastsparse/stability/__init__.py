@@ -19,6 +19,7 @@ from ._frameworks import (
     torch_reconstructor,
 )
 from ._perturb import RankOnePerturbation, perturb
+from ._unet import train_unet
 from ._unstable import (
     LinearReconstructor,
     StabilisedReconstructor,
@@ -49,6 +50,7 @@ __all__ = [
     "round_to_bits",
     "stability_report",
     "torch_reconstructor",
+    "train_unet",
     "train_unstable",
     "worst_case_perturbation",
 ]
