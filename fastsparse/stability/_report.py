@@ -204,6 +204,18 @@ def format_report(rep: dict[str, Any]) -> str:
     return "\n".join(L)
 
 
+def _demo_firenet(F):
+    """The demos' FIRENET on ``F @ Haar.H``: ``lam = 1e-2``, 8 restarts x 5 inner,
+    ``tau = 10``, ``sigma = 0.1`` (times ``0.999/||A||``), ``delta = 1e-6``. Large primal
+    steps, so that a corrupted warm start (large ``eps0 = F(x0)``) is thresholded away within
+    a few restarts. Returns ``(Haar, net)``."""
+    H = Haar(tuple(F.in_shape))
+    A = F @ H.H
+    step = 0.999 / max(1.0, float(A.norm()))
+    net = FIRENET(A, lam=1e-2, restarts=8, inner=5, tau=10 * step, sigma=step / 10, delta=1e-6)
+    return H, net
+
+
 def demo_unstable(
     n=32, *, fraction=0.25, steps=60, lrs=(1e-2, 1e-3, 1e-4), seed=0, verbose=True
 ) -> dict[str, Any]:
@@ -227,13 +239,8 @@ def demo_unstable(
     F = SubsampledFourier(
         das((n, n), fraction, seed=seed), planner="FFTW_ESTIMATE", threads=threads
     )
-    H = Haar((n, n))
     f = train_unstable(F, samples=1200, seed=seed)
-    A = F @ H.H
-    step = 0.999 / max(1.0, float(A.norm()))
-    # tau = 10, sigma = 0.1: large primal steps, so that a corrupted warm start (large
-    # eps0 = F(x0)) is thresholded away within a few restarts
-    net = FIRENET(A, lam=1e-2, restarts=8, inner=5, tau=10 * step, sigma=step / 10, delta=1e-6)
+    H, net = _demo_firenet(F)
     recons: dict[str, Any] = {
         "unstable (ridge 1e-12)": f,
         "FIRENET 8x5 (x0 = 0)": image_network(net, H.H, real=True),
@@ -466,10 +473,7 @@ def demo_network(
     if verbose:
         how = "loaded from" if info["loaded"] else f"trained in {info['seconds']:.0f} s, saved to"
         print(f"  {how} {info['path'] if cache else '(not cached)'}", flush=True)
-    H = Haar((n, n))
-    A = F @ H.H
-    step = 0.999 / max(1.0, float(A.norm()))
-    net = FIRENET(A, lam=1e-2, restarts=8, inner=5, tau=10 * step, sigma=step / 10, delta=1e-6)
+    H, net = _demo_firenet(F)
     recons: dict[str, Any] = {
         "U-net": unet,
         "FIRENET 8x5 (x0 = 0)": image_network(net, H.H, real=True),
@@ -535,10 +539,7 @@ def demo_tradeoff(
     F = SubsampledFourier(
         das((n, n), fraction, seed=seed), planner="FFTW_ESTIMATE", threads=threads
     )
-    H = Haar((n, n))
-    A = F @ H.H
-    step = 0.999 / max(1.0, float(A.norm()))
-    net = FIRENET(A, lam=1e-2, restarts=8, inner=5, tau=10 * step, sigma=step / 10, delta=1e-6)
+    H, net = _demo_firenet(F)
     recons: dict[str, Any] = {}
     noise_of: dict[str, float] = {}
     for lv in noises:
