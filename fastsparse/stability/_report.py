@@ -468,7 +468,9 @@ def demo_network(
     )
     if verbose:
         print(f"U-net on {n}x{n}, {fraction:g} DAS Fourier, training noise {noise:g}", flush=True)
-    unet = train_unet(F, samples=samples, epochs=epochs, noise=noise, seed=seed, cache=cache)
+    unet = train_unet(
+        F, samples=samples, epochs=epochs, noise=noise, seed=seed, cache=cache, verbose=verbose
+    )
     info = unet.training_info or {}
     if verbose:
         how = "loaded from" if info["loaded"] else f"trained in {info['seconds']:.0f} s, saved to"
@@ -545,7 +547,7 @@ def demo_tradeoff(
     for lv in noises:
         name = f"U-net, noise {lv:g}"
         recons[name] = train_unet(
-            F, samples=samples, epochs=epochs, noise=lv, seed=seed, cache=cache
+            F, samples=samples, epochs=epochs, noise=lv, seed=seed, cache=cache, verbose=verbose
         )
         noise_of[name] = lv
         if verbose:

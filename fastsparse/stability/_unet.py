@@ -165,6 +165,12 @@ def train_unet(
         net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         info["loaded"] = True
     else:
+        if verbose:
+            print(
+                f"training a U-net on {samples} images x {epochs} epochs (noise {noise:g}); "
+                f"first run only{', cached in ' + str(path) if cache else ''}",
+                flush=True,
+            )
         info["loss"] = _train(net, A, n, samples, epochs, noise, seed, verbose)
         if cache:
             _save(torch, net, path)
