@@ -12,7 +12,9 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments of ``fastsparse stability``."""
-    p.add_argument("--n", type=int, default=None, help="image side (default 128; --demo: 32)")
+    p.add_argument(
+        "--n", type=int, default=None, help="image side (default 128; --demo: 32; --network: 64)"
+    )
     p.add_argument("--fraction", type=float, help="sampling fraction (0.25; --network: 0.125)")
     p.add_argument("--mask", choices=["das", "uniform"], help="sampling pattern (das)")
     p.add_argument("--restarts", type=int, help="FIRENET restarts n (5)")
@@ -169,12 +171,19 @@ def _check_plot_path(path: str) -> None:
         raise ImportError("--plot needs matplotlib: pip install fastsparse[plot]") from None
 
 
+def _given(args: argparse.Namespace, *names: str) -> dict:
+    """The options among ``names`` that were given: the rest keep the defaults of the
+    function they are passed to (one place for each default)."""
+    return {k: getattr(args, k) for k in names if getattr(args, k) is not None}
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the report (or run the demo)."""
     from ._report import demo_unstable, format_report, stability_report
 
     net_opts = [f for f in ("noise", "epochs", "samples") if getattr(args, f) is not None]
     if args.network is not None:
+        train = ("samples", "epochs", "steps")  # options both network runs take
         if args.demo:
             raise ValueError("--network and --demo are two different runs: pass one")
         ignored = [f for f in ("mask", "restarts", "inner") if getattr(args, f) is not None]
@@ -190,29 +199,14 @@ def run(args: argparse.Namespace) -> int:
                 )
             from ._report import demo_tradeoff
 
-            res = demo_tradeoff(
-                n=64 if args.n is None else args.n,
-                fraction=0.125 if args.fraction is None else args.fraction,
-                samples=2000 if args.samples is None else args.samples,
-                epochs=20 if args.epochs is None else args.epochs,
-                steps=60 if args.steps is None else args.steps,
-                seed=args.seed,
-            )
+            res = demo_tradeoff(seed=args.seed, **_given(args, "n", "fraction", *train))
             if args.plot:
                 _plot_tradeoff(res, args.plot)
                 print(f"plot written to {args.plot}")
             return 0
         from ._report import demo_network
 
-        out = demo_network(
-            n=64 if args.n is None else args.n,
-            fraction=0.125 if args.fraction is None else args.fraction,
-            noise=0.0 if args.noise is None else args.noise,
-            samples=2000 if args.samples is None else args.samples,
-            epochs=20 if args.epochs is None else args.epochs,
-            steps=60 if args.steps is None else args.steps,
-            seed=args.seed,
-        )
+        out = demo_network(seed=args.seed, **_given(args, "n", "fraction", "noise", *train))
         if args.plot:
             _plot_network(out, args.plot)
             print(f"plot written to {args.plot}")
@@ -229,24 +223,14 @@ def run(args: argparse.Namespace) -> int:
             flags = ", ".join(f"--{f}" for f in ignored)
             verb = "does" if len(ignored) == 1 else "do"
             raise ValueError(f"{flags} {verb} not apply to --demo (its FIRENET and mask are fixed)")
-        demo_unstable(
-            n=32 if args.n is None else args.n,
-            fraction=0.25 if args.fraction is None else args.fraction,
-            steps=60 if args.steps is None else args.steps,
-            seed=args.seed,
-        )
+        demo_unstable(seed=args.seed, **_given(args, "n", "fraction", "steps"))
         return 0
     if args.steps is not None:
         raise ValueError("--steps applies to --demo and --network only")
     if args.plot is not None:
         _check_plot_path(args.plot)
     rep = stability_report(
-        128 if args.n is None else args.n,
-        fraction=0.25 if args.fraction is None else args.fraction,
-        mask="das" if args.mask is None else args.mask,
-        restarts=5 if args.restarts is None else args.restarts,
-        inner=5 if args.inner is None else args.inner,
-        seed=args.seed,
+        seed=args.seed, **_given(args, "n", "fraction", "mask", "restarts", "inner")
     )
     print(format_report(rep))
     if args.plot:
