@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import time
 from typing import Any
 
 import numpy as np
 
 from ._validation import check_int, check_real
+from .io import check_plot_path, save_figure
 
 __all__ = ["convergence", "draw_convergence", "format_convergence"]
 
@@ -181,15 +181,7 @@ def draw_convergence(out: dict[str, Any], path: str) -> None:
         fontsize=10,
     )
     fig.tight_layout()
-    from pathlib import Path
-
-    from .io import _atomic
-
-    try:
-        with _atomic(Path(path)) as tmp:
-            fig.savefig(tmp, format="png", dpi=100)
-    finally:
-        plt.close(fig)
+    save_figure(fig, path)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -207,15 +199,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """``fastsparse figure convergence``: print the table, draw the figure."""
     if args.plot is not None:
-        if not args.plot.lower().endswith(".png"):
-            raise ValueError(f"--plot must name a .png file, got {args.plot!r}")
-        d = os.path.dirname(os.path.abspath(args.plot))
-        if not os.path.isdir(d) or not os.access(d, os.W_OK | os.X_OK):
-            raise OSError(f"cannot write --plot {args.plot!r}: {d!r} is missing or not writable")
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise ImportError("--plot needs matplotlib: pip install fastsparse[plot]") from None
+        check_plot_path(args.plot)
     out = convergence(
         args.n,
         fraction=args.fraction,

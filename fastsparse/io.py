@@ -176,6 +176,31 @@ def _atomic(target: Path) -> Iterator[str]:
             raise
 
 
+def check_plot_path(path: str, option: str = "--plot") -> None:
+    """Before a long run that ends in a figure: ``path`` names a .png in a writable
+    directory, and matplotlib is installed (the commands' ``--plot``). Not public API."""
+    if not path.lower().endswith(".png"):
+        raise ValueError(f"{option} must name a .png file, got {path!r}")
+    d = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(d) or not os.access(d, os.W_OK | os.X_OK):
+        raise OSError(f"cannot write {option} {path!r}: directory {d!r} is missing or not writable")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ImportError(f"{option} needs matplotlib: pip install fastsparse[plot]") from None
+
+
+def save_figure(fig, path) -> None:
+    """Write a matplotlib figure as PNG atomically (``_atomic``) and close it. Not public API."""
+    import matplotlib.pyplot as plt
+
+    try:
+        with _atomic(Path(path)) as tmp:
+            fig.savefig(tmp, format="png", dpi=100)
+    finally:
+        plt.close(fig)
+
+
 def _check_arrays(arrays: dict) -> dict[str, np.ndarray]:
     if not arrays:
         raise ValueError("arrays: give at least one array as a keyword argument")

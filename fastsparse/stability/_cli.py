@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 import numpy as np
+
+from ..io import check_plot_path, save_figure
 
 __all__ = ["add_arguments", "run"]
 
@@ -75,22 +76,7 @@ def _plot(rep, path: str) -> None:
         a.grid(True, which="both", alpha=0.3)
     # fixed margins: tight_layout measures every log-axis tick label (seconds)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.13, top=0.97, wspace=0.22)
-    _save_png(fig, path)
-
-
-def _save_png(fig, path: str) -> None:
-    """Write the figure atomically (``fastsparse.io``'s temporary file and rename) and close it."""
-    from pathlib import Path
-
-    import matplotlib.pyplot as plt
-
-    from ..io import _atomic
-
-    try:
-        with _atomic(Path(path)) as tmp:
-            fig.savefig(tmp, format="png", dpi=100)
-    finally:
-        plt.close(fig)
+    save_figure(fig, path)
 
 
 def _plot_network(out, path: str) -> None:
@@ -121,7 +107,7 @@ def _plot_network(out, path: str) -> None:
         "random and worst-case perturbations r with the same data norm ||A r||", fontsize=10
     )
     fig.tight_layout()
-    _save_png(fig, path)
+    save_figure(fig, path)
 
 
 def _plot_tradeoff(res, path: str) -> None:
@@ -155,20 +141,7 @@ def _plot_tradeoff(res, path: str) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    _save_png(fig, path)
-
-
-def _check_plot_path(path: str) -> None:
-    """Before the (long) report: a .png in a writable directory, and matplotlib."""
-    if not path.lower().endswith(".png"):
-        raise ValueError(f"--plot must name a .png file, got {path!r}")
-    d = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(d) or not os.access(d, os.W_OK | os.X_OK):
-        raise OSError(f"cannot write --plot {path!r}: directory {d!r} is missing or not writable")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise ImportError("--plot needs matplotlib: pip install fastsparse[plot]") from None
+    save_figure(fig, path)
 
 
 def _given(args: argparse.Namespace, *names: str) -> dict:
@@ -191,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
             flags = ", ".join(f"--{f}" for f in ignored)
             raise ValueError(f"{flags} do(es) not apply to --network (its FIRENET is fixed)")
         if args.plot is not None:
-            _check_plot_path(args.plot)
+            check_plot_path(args.plot)
         if args.tradeoff:
             if args.noise is not None:
                 raise ValueError(
@@ -228,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     if args.steps is not None:
         raise ValueError("--steps applies to --demo and --network only")
     if args.plot is not None:
-        _check_plot_path(args.plot)
+        check_plot_path(args.plot)
     rep = stability_report(
         seed=args.seed, **_given(args, "n", "fraction", "mask", "restarts", "inner")
     )
