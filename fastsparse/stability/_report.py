@@ -319,7 +319,9 @@ def reconstructor_report(
         "lr", "steps", "perturbation"}``: ``error_random`` / ``error_worst`` are
         ``||f(y + e) - x|| / ||x||`` at the attacked image with the random / worst-case ``e``;
         ``perturbation`` is the worst-case ``r`` found and ``random_perturbation`` the random
-        one (images).
+        one (images); ``outputs`` the reconstructions of ``images``, ``output``,
+        ``output_random`` and ``output_worst`` those of the attacked image's data, clean and
+        perturbed.
 
     Examples
     --------
@@ -360,13 +362,13 @@ def reconstructor_report(
     max_norm = check_real(max_norm, "max_norm", positive=True)
     cplx = bool(A.is_complex or x.dtype.kind == "c")
     found: dict[str, Any] = {}
+    key = "output_change" if select == "change" else "amplification"
     for name, f in recons.items():
         res, best_lr = None, None
         for lr in lrs:
             cand = worst_case_perturbation(
                 f, A, x, max_norm=max_norm, steps=steps, lr=lr, seed=seed, init=init
             )
-            key = "output_change" if select == "change" else "amplification"
             if res is None or getattr(cand, key) > getattr(res, key):
                 res, best_lr = cand, lr
         found[name] = (res, best_lr)
@@ -382,21 +384,28 @@ def reconstructor_report(
     nx = float(np.linalg.norm(x))
     for name, f in recons.items():
         res, best_lr = found[name]
+        outs = [np.asarray(f(A.forward(z))) for z in images]
         e = float(
-            np.mean([np.linalg.norm(f(A.forward(z)) - z) / np.linalg.norm(z) for z in images])
+            np.mean(
+                [
+                    np.linalg.norm(o - z) / np.linalg.norm(z)
+                    for o, z in zip(outs, images, strict=True)
+                ]
+            )
         )
         # a random image perturbation whose data perturbation has the worst case's norm
         # (what the reconstructor sees: A r of a random r is sqrt(m/N) times shorter)
+        ew = A.forward(res.r)
         g = rng.standard_normal(x.shape)
         if cplx:
             g = g + 1j * rng.standard_normal(x.shape)
-        g *= float(np.linalg.norm(A.forward(res.r))) / float(np.linalg.norm(A.forward(g)))
+        g *= float(np.linalg.norm(ew)) / float(np.linalg.norm(A.forward(g)))
         eg = A.forward(g)
         f0 = np.asarray(f(y))
         fr = np.asarray(f(y + eg))
         rand = float(np.linalg.norm(fr - f0) / np.linalg.norm(eg))
         tr = float(np.linalg.norm(np.asarray(f(y + e_t)) - f0) / np.linalg.norm(e_t))
-        fw = np.asarray(f(y + A.forward(res.r)))
+        fw = np.asarray(f(y + ew))
         out[name] = {
             "error": e,
             "error_random": float(np.linalg.norm(fr - x) / nx),
@@ -408,6 +417,10 @@ def reconstructor_report(
             "lr": best_lr,
             "perturbation": res.r,
             "random_perturbation": g,
+            "outputs": outs,
+            "output": f0,
+            "output_random": fr,
+            "output_worst": fw,
         }
         if verbose:
             o = out[name]
@@ -496,10 +509,7 @@ def demo_network(
         select="change",
         verbose=verbose,
     )
-    outputs = {}
-    for name, f in recons.items():
-        r, g = rep[name]["perturbation"], rep[name]["random_perturbation"]
-        outputs[name] = (f(y), f(y + F.forward(g)), f(y + F.forward(r)))
+    outputs = {k: (r["output"], r["output_random"], r["output_worst"]) for k, r in rep.items()}
     if verbose:
         print(f"({time.perf_counter() - t0:.1f} s)")
     return {"report": rep, "x": x, "y": y, "outputs": outputs, "training": info}
@@ -569,13 +579,12 @@ def demo_tradeoff(
     )
     rows: dict[str, Any] = {}
     outputs = {}
-    for name, f in recons.items():
-        det = []
-        for x, b, m in zip(X, B, M, strict=True):
-            out = np.asarray(f(F.forward(x)))
-            det.append(float(np.linalg.norm((out - x)[m]) / np.linalg.norm(x - b)))
-        outputs[name] = np.asarray(f(F.forward(X[0])))
-        r = rep[name]
+    for name, r in rep.items():
+        det = [
+            float(np.linalg.norm((out - x)[m]) / np.linalg.norm(x - b))
+            for out, x, b, m in zip(r["outputs"], X, B, M, strict=True)
+        ]
+        outputs[name] = r["output"]
         rows[name] = {
             "error": r["error"],
             "detail": float(np.mean(det)),
