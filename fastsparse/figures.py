@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ._validation import check_int, check_real, is_power_of_two
 from .io import check_plot_path, save_figure
 
 __all__ = ["convergence", "draw_convergence", "format_convergence"]
@@ -63,7 +63,7 @@ def convergence(
     from .transforms import haar_levels
 
     n = check_int(n, "n", minimum=8)
-    if n & (n - 1):
+    if not is_power_of_two(n):
         raise ValueError(f"n must be a power of two, got {n}")
     fraction = check_real(fraction, "fraction", positive=True, maximum=1.0)
     noise = check_real(noise, "noise", nonnegative=True)
