@@ -52,14 +52,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lam", type=float, default=2.5e-4, help="regularisation weight (2.5e-4)")
 
 
-def _noisy(y0: np.ndarray, level: float, rng: np.random.Generator, complex_: bool) -> np.ndarray:
-    g = rng.standard_normal(y0.shape)
-    if complex_:
-        g = g + 1j * rng.standard_normal(y0.shape)
-    ng = np.linalg.norm(g)
-    return y0 + (level * np.linalg.norm(y0) / ng) * g if ng > 0 else y0.copy()
-
-
 def _write(out: Path, name: str, image: np.ndarray) -> Path:
     from . import io
 
@@ -82,6 +74,7 @@ def _run(args: argparse.Namespace) -> int:
     from ._validation import check_int, check_real, is_power_of_two
     from .data import phantom
     from .operators import Haar, SubsampledFourier, SubsampledWalsh
+    from .problems import add_noise
     from .sampling import das
     from .solvers import reconstruct
 
@@ -121,7 +114,7 @@ def _run(args: argparse.Namespace) -> int:
                 # compile for this one call (3.9 s of a cold demo). Equal to rounding.
                 H = Haar((n, n))
                 y0 = (SubsampledWalsh(mask) @ H.H).forward(H.forward(truth))
-            y = _noisy(y0, noise, rng, kind == "fourier")
+            y = add_noise(y0, noise, rng)
             kw: dict = {}
             if args.schedule == "adaptive":
                 rows = trace.setdefault(kind, [])

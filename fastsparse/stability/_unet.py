@@ -22,6 +22,7 @@ import numpy as np
 from .._fftw import cache_dir
 from .._validation import check_int, check_real
 from ..operators import LinearOperator
+from ..problems import add_noise
 from ._frameworks import TorchReconstructor, _torch, torch_reconstructor
 from ._unstable import random_ellipses
 
@@ -187,10 +188,7 @@ def _inputs(A, X, noise, rng) -> np.ndarray:
     for j, x in enumerate(X):
         y = A.forward(x)
         if noise > 0:
-            e = rng.standard_normal(y.shape) + (
-                1j * rng.standard_normal(y.shape) if np.iscomplexobj(y) else 0
-            )
-            y = y + e * (noise * np.linalg.norm(y) / np.linalg.norm(e))
+            y = add_noise(y, noise, rng)
         z = A.adjoint(y)
         out[j, 0], out[j, 1] = z.real, (z.imag if np.iscomplexobj(z) else 0.0)
     return out
