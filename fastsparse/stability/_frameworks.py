@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import all_finite
 from ..operators import LinearOperator
 
 __all__ = [
@@ -59,12 +60,11 @@ class _Layout:
         self.B = backprojection
         self.channels = channels
         self.complex_output = bool(complex_output)
-        self.out_shape: tuple[int, ...] | None = None
 
     def input(self, y) -> np.ndarray:
         """The network's input (NumPy) for measurements ``y``."""
         y = np.asarray(y)
-        if not np.all(np.isfinite(y)):
+        if not all_finite(y):
             raise ValueError("y must be finite (no NaN or inf)")
         if self.B is None:
             return np.ascontiguousarray(y)
@@ -90,7 +90,6 @@ class _Layout:
 
     def output(self, o: np.ndarray) -> np.ndarray:
         """The image from the network's output."""
-        self.out_shape = o.shape
         if self.complex_output:
             if o.ndim < 3 or o.shape[-3] != 2 or math.prod(o.shape[:-3]) != 1:
                 raise ValueError(
