@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fastsparse import FIRENET, figures
+from fastsparse import FIRENET, data, figures
 from fastsparse.cli import main
 from fastsparse.operators import Haar, SubsampledFourier
 from fastsparse.sampling import das
@@ -73,16 +73,10 @@ def test_convergence_data():
     # e per restart); the parameter-free solver gets closer in as many iterations
     assert out["adaptive"][-1][3] < dist[-1]
     # F(c) >= min F >= F* (1 - certified gap)
-    assert np.all(gap >= -s["reference_gap"] * s["F*"] / np.linalg.norm(figures_truth(32)))
+    assert np.all(gap >= -s["reference_gap"] * s["F*"] / np.linalg.norm(data.phantom(32)))
     # the error can not fall below the minimiser's by more than the distance to it allows
     assert np.all(err >= out["floor"] - dist * 2)
     assert out["adaptive"] and out["adaptive"][-1][0] <= 30
-
-
-def figures_truth(n):
-    from fastsparse import data
-
-    return data.phantom(n)
 
 
 def test_convergence_bad_arguments():
