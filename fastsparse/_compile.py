@@ -1,17 +1,30 @@
 """Numba compilation: say when a call compiles, and compile ahead (``compile_kernels``).
 
 ``watch`` logs the first kernel compilation of a call; ``fastsparse compile`` is the command.
+Compiling in parallel: Numba compiles one kernel at a time per process (a global compiler
+lock), so ``compile_kernels(jobs=K)`` and the demo's first run hand the kernel
+specialisations listed in ``compile_manifest.json`` (recorded on a cold cache by
+``python -c "from fastsparse._compile import record; record()"``) to ``K`` worker
+processes, which compile them into the shared on-disk cache; the real code paths then run
+as before, load what the workers cached and compile whatever the manifest missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
+import json
 import logging
+import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -146,10 +159,14 @@ class Compiled(NamedTuple):
 
     #: Kernel specialisations compiled (0: all were in the cache already).
     compiled: int
-    #: Seconds spent compiling them.
+    #: Seconds spent compiling them (summed over the processes that compiled).
     seconds: float
     #: Wall seconds of the whole call (compiling, loading from the cache, the tiny solves).
     elapsed: float
+    #: Of ``compiled``, those compiled ahead from the package's manifest (``jobs > 1``: by
+    #: worker processes, and one probe per dtype here); the rest were compiled as the code
+    #: paths ran (what the manifest does not list).
+    ahead: int = 0
 
 
 def _check_dtypes(dtypes) -> tuple[np.dtype, ...]:
@@ -222,6 +239,7 @@ def compile_kernels(
     threads: int | None = None,
     methods: Sequence[str] | None = None,
     transforms: Sequence[str] = ("fourier", "walsh"),
+    jobs: int = 1,
 ) -> Compiled:
     """Compile (and cache on disk) the kernels that ``reconstruct`` and the operators use.
 
@@ -246,12 +264,22 @@ def compile_kernels(
         ``reconstruct`` methods (default all of ``fastsparse.solvers.METHODS``).
     transforms : sequence of str
         ``"fourier"`` and/or ``"walsh"``.
+    jobs : int
+        Worker processes that compile in parallel (default 1: this process alone). Numba
+        compiles one kernel at a time per process; with ``jobs > 1`` the specialisations
+        the package's manifest lists for these settings are shared out to ``jobs`` fresh
+        Python processes (longest first, onto the least loaded), which write them to the
+        on-disk cache, before the code paths run here as with ``jobs=1`` (loading them, and
+        compiling what the manifest missed). Needs a writable cache shared with the workers
+        (the default, or the same ``NUMBA_CACHE_DIR``). At most the number of CPU cores
+        pays.
 
     Returns
     -------
     Compiled
-        ``compiled`` (kernel specialisations compiled here; 0 when the cache had them
-        all), ``seconds`` (spent compiling) and ``elapsed`` (the whole call).
+        ``compiled`` (kernel specialisations compiled; 0 when the cache had them
+        all), ``seconds`` (spent compiling, summed over processes), ``elapsed`` (the whole
+        call) and ``ahead`` (of ``compiled``, those compiled by the workers).
 
     Raises
     ------
@@ -278,8 +306,18 @@ def compile_kernels(
         raise TypeError(f"threads must be a positive integer, got {threads!r}")
     elif not 1 <= threads <= _threads._max_threads():
         raise ValueError(f"threads must be between 1 and {_threads._max_threads()}, got {threads}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int | np.integer):
+        raise TypeError(f"jobs must be a positive integer, got {jobs!r}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    ahead, seconds = 0, 0.0
+    if jobs > 1:
+        tags = _tags(dts, trans, meths, int(threads) > 1)
+        done = _ahead([e for e in _manifest() if tags & set(e["tags"])], jobs, "compile")
+        if done is not None:
+            ahead, seconds = done.compiled, done.seconds
     before = _threads._num_threads
-    compiled, seconds = 0, 0.0
+    compiled = ahead
     try:
         _threads.set_num_threads(int(threads))
         for dt in dts:
@@ -294,7 +332,270 @@ def compile_kernels(
         _threads._num_threads = before
         if before is not None:
             _threads.set_num_threads(before)
-    return Compiled(compiled, seconds, time.perf_counter() - t0)
+    return Compiled(compiled, seconds, time.perf_counter() - t0, ahead)
+
+
+# -- compiling in worker processes: the manifest ----------------------------------------
+#: Top-level kernel specialisations (compiling a kernel compiles those it calls) of
+#: ``compile_kernels``'s paths and of ``fastsparse demo``, recorded by :func:`record`.
+_MANIFEST = Path(__file__).with_name("compile_manifest.json")
+#: A worker: compiles the ``[kernel, signature]`` pairs read from stdin; JSON on stdout.
+_WORKER = "from fastsparse._compile import _worker_main; _worker_main()"
+
+
+@functools.lru_cache(maxsize=1)
+def _manifest() -> tuple[dict, ...]:
+    """The manifest's entries: ``kernel``, ``args`` (the signature as Numba writes it),
+    ``dtype`` (of the first array), ``seconds`` (to compile it with what it calls, on the
+    recording machine) and ``tags``; empty if the file is missing or unreadable (the code
+    paths then compile everything, as with ``jobs=1``)."""
+    try:
+        return tuple(json.loads(_MANIFEST.read_text())["entries"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+
+
+def _tags(dts, transforms, methods, parallel: bool) -> set[str]:
+    """Manifest tags ``dtype:transform:method:ser|par`` of a ``compile_kernels`` call."""
+    kinds = ("ser", "par") if parallel else ("ser",)
+    return {
+        f"{np.dtype(d).name}:{t}:{m}:{k}" for d in dts for t in transforms for m in methods
+        for k in kinds
+    }  # fmt: skip
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _plan(entries: Sequence[dict], jobs: int) -> list[list[dict]]:
+    """Longest first onto the least loaded of ``jobs`` bins (by recorded seconds)."""
+    bins: list[list[dict]] = [[] for _ in range(jobs)]
+    load = [0.0] * jobs
+    for e in sorted(entries, key=lambda e: -float(e["seconds"])):
+        i = load.index(min(load))
+        bins[i].append(e)
+        load[i] += float(e["seconds"])
+    return [b for b in bins if b]
+
+
+def _compile_ahead(entries: Sequence[dict], jobs: int) -> tuple[int, float]:
+    """Compile ``entries`` in up to ``jobs`` worker processes into the on-disk cache;
+    returns (specialisations compiled, compile seconds summed over the workers). A worker
+    that fails is logged at DEBUG and otherwise ignored: the caller's code paths compile
+    what is missing."""
+    procs = []
+    for part in _plan(entries, jobs):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        procs.append((proc, json.dumps([[e["kernel"], e["args"]] for e in part])))
+    for proc, payload in procs:  # a few kB each: the pipes take them at once
+        assert proc.stdin is not None
+        proc.stdin.write(payload)
+        proc.stdin.close()
+    compiled, seconds = 0, 0.0
+    for proc, _ in procs:
+        assert proc.stdout is not None
+        out = proc.stdout.read()  # one short line at the end (stderr goes nowhere)
+        proc.stdout.close()
+        proc.wait()
+        try:
+            done = json.loads(out.strip().splitlines()[-1])
+            compiled += int(done["compiled"])
+            seconds += float(done["seconds"])
+            if done["skipped"]:
+                logger.debug("compile workers skipped %s", done["skipped"])
+        except (ValueError, IndexError, KeyError, TypeError):
+            logger.debug("a compile worker failed (exit status %s)", proc.returncode)
+    return compiled, seconds
+
+
+def _signature(text: str) -> tuple:
+    """A signature as ``repr`` of Numba's argument types writes it, back into types."""
+    from numba.core import types
+
+    names = {k: getattr(types, k) for k in dir(types) if not k.startswith("_")}
+    names.update({"bool": types.boolean, "none": types.none, "__builtins__": {}})
+    return eval(text, names)  # noqa: S307 - the package's own manifest, Numba type names only
+
+
+def _worker_main() -> None:
+    """Worker process: compile each ``[kernel, signature]`` of stdin; print the counts."""
+    todo = json.loads(sys.stdin.read())
+    skipped = []
+    compiled, seconds = 0, 0.0
+    for kernel, args in todo:
+        module, _, name = kernel.rpartition(".")
+        with watch("worker", announce=False) as w:
+            try:
+                getattr(importlib.import_module(module), name).compile(_signature(args))
+            except Exception:  # noqa: BLE001 - a stale entry: the caller compiles it later
+                skipped.append(kernel)
+                continue
+        compiled += w.compiled
+        seconds += w.seconds
+    print(json.dumps({"compiled": compiled, "seconds": seconds, "skipped": skipped}))
+
+
+class _Ahead(NamedTuple):
+    compiled: int  # specialisations compiled (the probe here, the rest by the workers)
+    seconds: float  # compile seconds, summed over the processes
+    wall: float
+    processes: int
+
+
+def _ahead(entries: Sequence[dict], jobs: int, label: str) -> _Ahead | None:
+    """Compile ``entries`` in up to ``jobs`` worker processes if the cache lacks them.
+
+    The probe compiles, in this process, the cheapest entry of each dtype: a warm cache
+    loads them in milliseconds and sends no compile event, and then nothing else is done
+    (None; also for a stale manifest entry). Cold: one log line, then the workers.
+    """
+    t0 = time.perf_counter()
+    probes: dict[str, dict] = {}
+    for e in entries:
+        if e["dtype"] not in probes or e["seconds"] < probes[e["dtype"]]["seconds"]:
+            probes[e["dtype"]] = e
+    with watch(label, announce=False) as w:
+        for e in probes.values():
+            module, _, name = e["kernel"].rpartition(".")
+            try:
+                getattr(importlib.import_module(module), name).compile(_signature(e["args"]))
+            except Exception:  # noqa: BLE001 - stale manifest: compile on demand instead
+                return None
+    if not w.compiled:
+        return None
+    rest = [e for e in entries if all(e is not p for p in probes.values())]
+    plan = _plan(rest, jobs)
+    if plan:
+        logger.info(
+            "compiling %d kernels for %s in %d processes (first run only, ~%.0f s; "
+            "`fastsparse compile` does it ahead)",
+            len(entries),
+            label,
+            len(plan),
+            max(sum(float(e["seconds"]) for e in part) for part in plan),
+        )
+    done, seconds = _compile_ahead(rest, jobs)
+    return _Ahead(w.compiled + done, w.seconds + seconds, time.perf_counter() - t0, len(plan))
+
+
+def compile_ahead_if_cold(tag: str, jobs: int | None = None) -> _Ahead | None:
+    """If the kernels tagged ``tag`` in the manifest are not in the cache, compile them in
+    ``jobs`` worker processes (default: the CPU cores). Returns what was done, or None
+    when the cache has them (or no manifest, one core, or the environment variable
+    ``FASTSPARSE_COMPILE_AHEAD=0``). ``fastsparse demo`` calls it with ``"demo"``.
+    """
+    if os.environ.get("FASTSPARSE_COMPILE_AHEAD", "1").strip() == "0":
+        return None  # the user's choice: no worker processes
+    entries = [e for e in _manifest() if tag in e["tags"]]
+    jobs = min(_cores() if jobs is None else jobs, len(entries))
+    return _ahead(entries, jobs, tag) if jobs > 1 else None
+
+
+# -- recording the manifest (maintainers, after a kernel changes) -----------------------
+def record(path: str | os.PathLike | None = None, threads: int = 2) -> Path:
+    """Record the manifest: every ``compile_kernels`` setting (dtype, transform, method;
+    serial and parallel passes) and ``fastsparse demo``, each in a fresh process with an
+    empty Numba cache, so that each tag lists every top-level specialisation its path
+    compiles. Minutes; writes ``path`` (default the package's manifest) atomically."""
+    from .io import _atomic
+    from .solvers._methods import METHODS
+
+    labels = ["demo"]
+    for dt in _DTYPES:
+        for transform in ("fourier", "walsh"):
+            if transform == "fourier" and np.dtype(dt).kind != "c":
+                continue
+            labels += [f"{dt}:{transform}:{m}" for m in METHODS]
+    merged: dict[tuple[str, str], dict] = {}
+    for label in labels:
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(
+                os.environ,
+                NUMBA_CACHE_DIR=os.path.join(d, "numba"),
+                FASTSPARSE_CACHE_DIR=os.path.join(d, "fftw"),
+                NUMBA_NUM_THREADS=str(max(threads, 2)),
+            )
+            code = (
+                "import sys; from fastsparse._compile import _record_child; "
+                f"_record_child({label!r}, {threads})"
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        for row in json.loads(out.strip().splitlines()[-1]):
+            key = (row["kernel"], row["args"])
+            e = merged.setdefault(key, {**row, "tags": []})
+            e["seconds"] = round(max(float(e["seconds"]), float(row["seconds"])), 3)
+            if row["tag"] not in e["tags"]:
+                e["tags"].append(row["tag"])
+    entries = [{k: v for k, v in e.items() if k != "tag"} for e in merged.values()]
+    import numba
+
+    doc = {
+        "about": "Top-level Numba specialisations of fastsparse's compile paths, recorded on "
+        "a cold cache by fastsparse._compile.record(); seconds from the recording machine.",
+        "numba": numba.__version__,
+        "entries": entries,
+    }
+    target = Path(path) if path is not None else _MANIFEST
+    with _atomic(target) as tmp:
+        Path(tmp).write_text(json.dumps(doc, indent=1) + "\n")
+    _manifest.cache_clear()
+    return target
+
+
+def _record_child(label: str, threads: int) -> None:
+    """One recording (a fresh process and cache): prints the top-level compiles as JSON."""
+    rows: list[dict] = []
+    stack: list[list] = []
+
+    class Rec(event.Listener):
+        def on_start(self, ev):
+            stack.append([ev.data, time.perf_counter(), tag[0]])
+
+        def on_end(self, ev):
+            data, t, at = stack.pop()
+            f = data["dispatcher"].py_func
+            if stack or not f.__module__.startswith(_KERNELS):
+                return  # callees come with their callers
+            arrays = [a for a in data["args"] if hasattr(a, "dtype") and hasattr(a, "ndim")]
+            rows.append(
+                {
+                    "kernel": f"{f.__module__}.{f.__qualname__}",
+                    "args": repr(tuple(data["args"])),
+                    "dtype": str(arrays[0].dtype) if arrays else "-",
+                    "seconds": time.perf_counter() - t,
+                    "tag": at,
+                }
+            )
+
+    tag = [label]
+    event.register("numba:compile", Rec())
+    _threads.set_num_threads(threads)
+    if label == "demo":
+        from .cli import main
+
+        os.environ["FASTSPARSE_COMPILE_AHEAD"] = "0"  # record what the demo compiles itself
+        with tempfile.TemporaryDirectory() as d:
+            main(["demo", "--out", d])
+    else:
+        dt, transform, method = label.split(":")
+        tag[0] = f"{label}:ser"
+        _run_paths(np.dtype(dt), [transform], [method])
+        tag[0] = f"{label}:par"
+        with _parallel_everywhere():
+            _run_paths(np.dtype(dt), [transform], [method])
+    print(json.dumps(rows))
 
 
 # -- ``fastsparse compile``
@@ -323,22 +624,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="METHOD",
         help="reconstruct methods to compile (default: all)",
     )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="processes that compile in parallel (default: the CPU cores; 1: this one)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Compile and report the count and the time."""
     if args.threads is not None and args.threads < 1:
         raise ValueError(f"--threads must be >= 1, got {args.threads}")
+    if args.jobs is not None and args.jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
     threads = args.threads if args.threads is not None else _threads.get_num_threads()
+    jobs = args.jobs if args.jobs is not None else _cores()
     print(
         f"fastsparse compile: {' '.join(args.dtype)}, {threads} thread"
-        f"{'s' if threads > 1 else ''} (Numba cache: {_cache_dir()})",
+        f"{'s' if threads > 1 else ''}, {jobs} process{'es' if jobs > 1 else ''} "
+        f"(Numba cache: {_cache_dir()})",
         flush=True,
     )
-    done = compile_kernels(args.dtype, threads=threads, methods=args.method)
+    done = compile_kernels(args.dtype, threads=threads, methods=args.method, jobs=jobs)
     print(
-        f"compiled {done.compiled} kernel specialisations in {done.seconds:.1f} s "
-        f"({done.elapsed:.1f} s in all)"
+        f"compiled {done.compiled} kernel specialisations ({done.ahead} in worker processes), "
+        f"{done.seconds:.1f} s of compiling, {done.elapsed:.1f} s in all"
     )
     return 0
 

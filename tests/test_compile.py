@@ -193,6 +193,7 @@ def test_one_fused_dual_specialisation_for_every_operator():
     are read-only arrays alike: a writable one was a second specialisation of the kernel
     (about 0.9 s more on the demo's cold start, Fourier then Walsh + Haar)."""
     from fastsparse.kernels import fused
+
     from fastsparse.operators import Haar, SubsampledFourier, SubsampledWalsh
     from fastsparse.sampling import das
     from fastsparse.solvers import pdhg
@@ -214,3 +215,133 @@ def test_one_fused_dual_specialisation_for_every_operator():
         scales = {s[2] for s in sigs}
         assert len(scales) <= 1, scales
     assert any(s[0].dtype == numba.float64 for s in fused.gather_dual_range.signatures)
+
+
+# -- compiling in worker processes ------------------------------------------------------
+def test_manifest_entries_name_kernels_and_signatures():
+    """Every entry of the package's manifest names a kernel of ``fastsparse.kernels`` and a
+    signature that parses back into Numba types of that many arguments; every
+    ``compile_kernels`` setting and the demo have entries."""
+    import importlib
+    import inspect
+
+    from fastsparse._compile import _DTYPES, _manifest, _signature
+    from fastsparse.solvers._methods import METHODS
+
+    entries = _manifest()
+    assert entries
+    tags = set()
+    for e in entries:
+        module, _, name = e["kernel"].rpartition(".")
+        assert module.startswith("fastsparse.kernels.")
+        kernel = getattr(importlib.import_module(module), name)
+        assert isinstance(kernel, numba.core.registry.CPUDispatcher)
+        sig = _signature(e["args"])
+        assert all(isinstance(t, numba.types.Type) for t in sig)
+        assert len(sig) == len(inspect.signature(kernel.py_func).parameters)
+        assert e["seconds"] > 0
+        tags.update(e["tags"])
+    for dt in _DTYPES:
+        transforms = ("fourier", "walsh") if np.dtype(dt).kind == "c" else ("walsh",)
+        for t in transforms:
+            for m in METHODS:
+                assert f"{dt}:{t}:{m}:ser" in tags and f"{dt}:{t}:{m}:par" in tags
+    assert "demo" in tags
+
+
+_AHEAD = """
+import json
+import fastsparse
+first = fastsparse.compile_kernels("float64", threads=2, methods=["firenet"],
+                                   transforms=["walsh"], jobs=2)
+again = fastsparse.compile_kernels("float64", threads=2, methods=["firenet"],
+                                   transforms=["walsh"], jobs=2)
+print(json.dumps([first._asdict(), again._asdict()]))
+"""
+
+
+def test_compile_kernels_in_workers_covers_the_paths(tmp_path):
+    """A cold cache, ``jobs=2``: the workers compile every specialisation the code paths
+    then use (the calling process compiles none beyond its probe, counted in ``ahead``);
+    a second call finds everything cached and starts no worker."""
+    import json
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"), NUMBA_NUM_THREADS="2")
+    done = subprocess.run(
+        [sys.executable, "-c", _AHEAD], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    first, again = json.loads(done.stdout.strip().splitlines()[-1])
+    assert first["compiled"] > 10
+    assert first["ahead"] == first["compiled"]
+    assert again["compiled"] == again["ahead"] == 0
+    assert again["elapsed"] < first["elapsed"] / 5
+
+
+@pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="compiling ahead needs 2 cores (one worker is none)"
+)
+def test_cold_demo_compiles_ahead_in_workers(tmp_path):
+    """``fastsparse demo`` on a cold cache: its kernels compile in worker processes from the
+    manifest (one line says so), the table then shows no compilation, the images are
+    those of a warm run; warm, no worker is started."""
+    env = dict(
+        os.environ,
+        NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+        FASTSPARSE_CACHE_DIR=str(tmp_path / "fftw"),
+        NUMBA_NUM_THREADS="2",
+        FASTSPARSE_NUM_THREADS="2",
+    )
+    cmd = [sys.executable, "-m", "fastsparse.cli", "demo", "--out", str(tmp_path / "out")]
+    runs = [subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)]
+    runs.append(subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600))
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+    cold, warm = (r.stdout.splitlines() for r in runs)
+    assert any("kernel specialisations ahead in 2 processes" in line for line in cold)
+    assert "compiling 27 kernels for demo in 2 processes" in runs[0].stderr
+    assert not any("specialisations ahead" in line for line in warm)
+    assert "compiling" not in runs[1].stderr
+    for lines in (cold, warm):
+        rows = {
+            line.split()[0]: line.split()
+            for line in lines
+            if line.split()[:1] in (["fourier"], ["walsh"])
+        }
+        assert set(rows) == {"fourier", "walsh"}
+        assert all(float(r[-1]) == 0.0 for r in rows.values())  # "compile s"
+    assert [line for line in cold if line.startswith(("fourier", "walsh"))] != []
+    key = [line.split()[:5] for line in cold if line.startswith(("fourier", "walsh"))]
+    assert key == [line.split()[:5] for line in warm if line.startswith(("fourier", "walsh"))]
+
+
+def test_compile_ahead_off_by_environment(monkeypatch):
+    from fastsparse._compile import compile_ahead_if_cold
+
+    monkeypatch.setenv("FASTSPARSE_COMPILE_AHEAD", "0")
+    assert compile_ahead_if_cold("demo", jobs=2) is None
+
+
+def test_worker_skips_a_stale_entry():
+    """An entry naming a kernel that no longer exists (or a signature that no longer fits)
+    is skipped by the worker; the call compiles nothing and does not fail."""
+    from fastsparse._compile import _compile_ahead
+
+    stale = [
+        {"kernel": "fastsparse.kernels.checks.no_such_kernel", "args": "(float64,)", "seconds": 1},
+        {"kernel": "fastsparse.kernels.checks.all_finite", "args": "(float64, float64)",
+         "seconds": 1},
+    ]  # fmt: skip
+    assert _compile_ahead(stale, 2) == (0, 0.0)
+
+
+def test_cli_compile_jobs_must_be_positive(capsys):
+    assert main(["compile", "--jobs", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fastsparse compile: error:") and "--jobs must be >= 1" in err
+
+
+@pytest.mark.parametrize(("jobs", "error"), [(0, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_compile_kernels_bad_jobs(jobs, error):
+    with pytest.raises(error, match="jobs"):
+        compile_kernels(jobs=jobs)

@@ -12,10 +12,12 @@ warm run repeats the command with the same directories. Tables:
    (``self``, without the kernels it calls, which have rows of their own) and with them
    (``incl.``); ``dtype`` is the first array argument's (complex data reach most kernels
    as real views), ``par`` marks a ``parallel=True`` kernel.
-2. ``wall``: wall seconds of ``fastsparse demo`` cold and warm, of the first ``reconstruct``
-   of a 64x64 Fourier image in a process (cold cache, warm cache, and a second call in the
-   same process), and of ``fastsparse compile --dtype complex128 float64`` followed by the
-   demo (FFTW wisdom cold, as after a container build, and warm).
+2. ``wall``: wall seconds of ``fastsparse demo`` cold (its kernels compiled ahead in worker
+   processes, the default, and in its own process alone, ``FASTSPARSE_COMPILE_AHEAD=0``)
+   and warm, of the first ``reconstruct`` of a 64x64 Fourier image in a process (cold
+   cache, warm cache, and a second call in the same process), and of ``fastsparse compile
+   --dtype complex128 float64`` with ``--jobs 1`` and with its default (one process per
+   core), followed by the demo (FFTW wisdom cold, as after a container build, and warm).
 
 Private names: none (the ``numba.core.event`` API is Numba's).
 """
@@ -113,6 +115,7 @@ def child(kind: str, out: str) -> None:
     """``kernels-demo``, ``kernels-reconstruct``: compile table rows as JSON; ``first``: seconds of
     the first and second ``reconstruct`` of a 64x64 Fourier image in this process."""
     if kind == "kernels-demo":
+        os.environ["FASTSPARSE_COMPILE_AHEAD"] = "0"  # every compile in this process, recorded
         rec = _record_compiles()
         from fastsparse.cli import main
 
@@ -203,9 +206,15 @@ def wall_table(repeat: int) -> None:
         with tempfile.TemporaryDirectory() as d:
             cold = _spawn([*demo, d], env)
             warm = _spawn([*demo, d], env)
-        add("`fastsparse demo` cold", cold)
+        add("`fastsparse demo` cold (kernels compiled ahead in worker processes)", cold)
         add("`fastsparse demo` warm", warm)
         add("demo cold / warm", cold / warm)
+
+        env = dict(_fresh_env(), FASTSPARSE_COMPILE_AHEAD="0")
+        with tempfile.TemporaryDirectory() as d:
+            alone = _spawn([*demo, d], env)
+        add("`fastsparse demo` cold, `FASTSPARSE_COMPILE_AHEAD=0` (one process)", alone)
+        add("demo cold one process / warm", alone / warm)
 
         env = _fresh_env()
         c = _child_json("first", env)
@@ -216,11 +225,16 @@ def wall_table(repeat: int) -> None:
         add("first cold / (10 x second + 2 s)", c["first"] / (10 * w["second"] + 2.0))
 
         env = _fresh_env()
+        one = _spawn(
+            [*FASTSPARSE, "compile", "--dtype", "complex128", "float64", "--jobs", "1"], env
+        )
+        add("`fastsparse compile --dtype complex128 float64 --jobs 1`", one)
+        env = _fresh_env()
         comp = _spawn([*FASTSPARSE, "compile", "--dtype", "complex128", "float64"], env)
         with tempfile.TemporaryDirectory() as d:
             after = _spawn([*demo, d], env)
             again = _spawn([*demo, d], env)
-        add("`fastsparse compile --dtype complex128 float64`", comp)
+        add(f"`fastsparse compile --dtype complex128 float64` ({os.cpu_count()} processes)", comp)
         add("demo after compile (FFTW wisdom cold)", after)
         add("demo after compile and one demo (all warm)", again)
         add("demo after compile / warm demo", after / warm)
