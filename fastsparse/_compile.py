@@ -310,6 +310,8 @@ def compile_kernels(
         raise TypeError(f"jobs must be a positive integer, got {jobs!r}")
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
+    # Dask workers of one node run this side by side, sharing the cache: serialise saves
+    _lock_cache_saves()
     ahead, seconds = 0, 0.0
     if jobs > 1:
         tags = _tags(dts, trans, meths, int(threads) > 1)
@@ -418,6 +420,47 @@ def _compile_ahead(entries: Sequence[dict], jobs: int) -> tuple[int, float]:
     return compiled, seconds
 
 
+def _lock_cache_saves() -> bool:
+    """Serialise this process's Numba cache saves with those of other processes that call
+    this (an exclusive ``fcntl`` lock on ``<index>.lock`` beside each kernel's index file).
+
+    Numba saves an entry by reading the kernel's index, choosing a data file name and
+    writing both back, without a lock: two processes saving *different* specialisations of
+    one kernel at the same moment can lose one of them from the index or, interleaved the
+    wrong way, leave an index key naming the other specialisation's machine code. Worker
+    processes compiling in parallel hit exactly that. Installed once per process; False where
+    it cannot be (no ``fcntl``, or a Numba without this cache layout): do not compile in
+    parallel then.
+    """
+    try:
+        import fcntl
+
+        from numba.core.caching import IndexDataCacheFile
+    except ImportError:
+        return False
+    save = IndexDataCacheFile.save
+    if getattr(save, "_fastsparse_locked", False):
+        return True
+    if not hasattr(IndexDataCacheFile, "_load_index"):
+        return False
+
+    def locked_save(self, key, data):
+        index = getattr(self, "_index_path", None)
+        try:
+            fh = open(f"{index}.lock", "a") if index else None  # noqa: SIM115
+        except OSError:  # a read-only cache: Numba cannot save anyway
+            fh = None
+        if fh is None:
+            return save(self, key, data)
+        with fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            return save(self, key, data)
+
+    locked_save._fastsparse_locked = True  # type: ignore[attr-defined]
+    IndexDataCacheFile.save = locked_save  # type: ignore[method-assign]
+    return True
+
+
 def _signature(text: str) -> tuple:
     """A signature as ``repr`` of Numba's argument types writes it, back into types."""
     from numba.core import types
@@ -432,6 +475,8 @@ def _worker_main() -> None:
     todo = json.loads(sys.stdin.read())
     skipped = []
     compiled, seconds = 0, 0.0
+    if not _lock_cache_saves():  # (the parent checked; never compile unlocked beside others)
+        todo, skipped = [], [k for k, _ in todo]
     for kernel, args in todo:
         module, _, name = kernel.rpartition(".")
         with watch("worker", announce=False) as w:
@@ -459,6 +504,8 @@ def _ahead(entries: Sequence[dict], jobs: int, label: str) -> _Ahead | None:
     loads them in milliseconds and sends no compile event, and then nothing else is done
     (None; also for a stale manifest entry). Cold: one log line, then the workers.
     """
+    if not _lock_cache_saves():
+        return None  # cache saves cannot be serialised here: compile in this process only
     t0 = time.perf_counter()
     probes: dict[str, dict] = {}
     for e in entries:

@@ -176,7 +176,7 @@ def _haar_run(x: np.ndarray, levels: int, out: np.ndarray, inverse: bool) -> boo
         fn(x, out, s[: n // 2 + 1], s[n // 2 + 1 :], levels, rdt(1.0 / math.sqrt(2.0)))
         return all_finite(x)
     H, W = x.shape[-2:]
-    per_stage = _haar_stage_chunks(H, W, levels, _threads.get_num_threads())
+    per_stage = _haar_stage_chunks(H, W, levels, _threads.get_num_threads(), _threads.HAAR_MIN)
     # all serial: None, and the kernels then never compile their parallel stages
     stage_chunks = per_stage if per_stage.max(initial=1) > 1 else None
     rd = real_dtype(x.dtype)
@@ -199,13 +199,12 @@ def _haar_run(x: np.ndarray, levels: int, out: np.ndarray, inverse: bool) -> boo
 
 
 @functools.lru_cache(maxsize=64)
-def _haar_stage_chunks(H: int, W: int, levels: int, nthreads: int) -> np.ndarray:
+def _haar_stage_chunks(H: int, W: int, levels: int, nthreads: int, minimum: int) -> np.ndarray:
     """Chunks of each 2-D Haar stage (``_STRIP_LEVELS`` levels, one memory pass), by the
-    number of elements of the stage's input (read-only, cached)."""
+    number of elements of the stage's input, with at least ``minimum`` elements per chunk
+    (``_threads.HAAR_MIN``: an argument, so that the cache follows it; read-only, cached)."""
     sizes = [(H >> done) * (W >> done) for done in range(0, levels, _STRIP_LEVELS)]
-    c = np.array(
-        [_threads.chunks(n, minimum=_threads.HAAR_MIN, threads=nthreads) for n in sizes], np.int64
-    )
+    c = np.array([_threads.chunks(n, minimum=minimum, threads=nthreads) for n in sizes], np.int64)
     c.setflags(write=False)
     return c
 

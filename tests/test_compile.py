@@ -256,14 +256,26 @@ first = fastsparse.compile_kernels("float64", threads=2, methods=["firenet"],
                                    transforms=["walsh"], jobs=2)
 again = fastsparse.compile_kernels("float64", threads=2, methods=["firenet"],
                                    transforms=["walsh"], jobs=2)
-print(json.dumps([first._asdict(), again._asdict()]))
+# a large run of that setting (parallel kernels, 2 threads) then compiles nothing
+import numpy as np
+from fastsparse import reconstruct
+from fastsparse._compile import watch
+from fastsparse.data import phantom
+from fastsparse.operators import SubsampledWalsh
+from fastsparse.sampling import das
+mask = das((512, 512), 0.25, "walsh", seed=0)
+y = SubsampledWalsh(mask).forward(phantom(512))
+with watch("float64") as w:
+    reconstruct(y, mask, transform="walsh", method="firenet", restarts=1, inner=2)
+print(json.dumps([first._asdict(), again._asdict(), w.compiled]))
 """
 
 
 def test_compile_kernels_in_workers_covers_the_paths(tmp_path):
     """A cold cache, ``jobs=2``: the workers compile every specialisation the code paths
     then use (the calling process compiles none beyond its probe, counted in ``ahead``);
-    a second call finds everything cached and starts no worker."""
+    a second call finds everything cached and starts no worker; a 512x512 reconstruction
+    of that setting on 2 threads then compiles nothing."""
     import json
 
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"), NUMBA_NUM_THREADS="2")
@@ -271,7 +283,8 @@ def test_compile_kernels_in_workers_covers_the_paths(tmp_path):
         [sys.executable, "-c", _AHEAD], env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr
-    first, again = json.loads(done.stdout.strip().splitlines()[-1])
+    first, again, large = json.loads(done.stdout.strip().splitlines()[-1])
+    assert large == 0
     assert first["compiled"] > 10
     assert first["ahead"] == first["compiled"]
     assert again["compiled"] == again["ahead"] == 0
@@ -345,3 +358,71 @@ def test_cli_compile_jobs_must_be_positive(capsys):
 def test_compile_kernels_bad_jobs(jobs, error):
     with pytest.raises(error, match="jobs"):
         compile_kernels(jobs=jobs)
+
+
+_KMOD = """
+from numba import njit
+
+
+@njit(cache=True)
+def f(x):
+    return x * 2 + 1
+"""
+
+_SAVER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from numba import types
+from numba.core import caching
+save_index = caching.IndexDataCacheFile._save_index
+def slow(self, overloads):  # widen the read-modify-write window of a save to 50 ms
+    time.sleep(0.05)
+    save_index(self, overloads)
+caching.IndexDataCacheFile._save_index = slow
+if sys.argv[2] == "lock":
+    from fastsparse._compile import _lock_cache_saves
+    assert _lock_cache_saves()
+import kmod_race
+for name in sys.argv[3:]:
+    kmod_race.f.compile((getattr(types, name),))
+"""
+
+_LOADER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+from numba.core import event
+compiled = []
+class L(event.Listener):
+    def on_start(self, ev): compiled.append(1)
+    def on_end(self, ev): pass
+event.register("numba:compile", L())
+import kmod_race
+ok = []
+for name in sys.argv[2:]:
+    x = getattr(np, name)(3)
+    r = kmod_race.f(x)
+    ok.append(bool(r == 7))
+print(len(compiled), all(ok))
+"""
+
+
+def test_parallel_cache_saves_are_serialised(tmp_path):
+    """Two processes save different specialisations of one kernel into one cache at the same
+    time (each save's read-modify-write of the index slowed to 50 ms): with the lock every
+    specialisation is in the index and loads as itself in a third process (nothing
+    compiles, every result right). Unlocked, Numba loses index entries this way."""
+    (tmp_path / "kmod_race.py").write_text(_KMOD)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    a = ["int16", "int32", "int64", "float32"]
+    b = ["float64", "uint16", "uint32", "uint64"]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _SAVER, str(tmp_path), "lock", *names], env=env)
+        for names in (a, b)
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    out = subprocess.run(
+        [sys.executable, "-c", _LOADER, str(tmp_path), *a, *b],
+        env=env, capture_output=True, text=True, timeout=300, check=True,
+    ).stdout.split()  # fmt: skip
+    assert out == ["0", "True"]

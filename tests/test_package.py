@@ -99,12 +99,17 @@ def test_parallel_policy_chunks():
 
 def test_haar_stage_chunks_follow_the_stage_size():
     """A 2-D Haar stage (4 levels) is parallel when its input has >= HAAR_MIN elements."""
+    from fastsparse._threads import HAAR_MIN
     from fastsparse.transforms import _haar_stage_chunks
 
-    assert _haar_stage_chunks(512, 512, 9, 3).tolist() == [3, 1, 1]  # 2^18, 2^10, 2^2
-    assert _haar_stage_chunks(128, 128, 7, 3).tolist() == [3, 1]  # 2^14, 2^6
-    assert _haar_stage_chunks(128, 64, 6, 3).tolist() == [1, 1]  # 2^13
-    assert _haar_stage_chunks(512, 512, 9, 1).tolist() == [1, 1, 1]
+    assert _haar_stage_chunks(512, 512, 9, 3, HAAR_MIN).tolist() == [3, 1, 1]  # 2^18, 2^10, 2^2
+    assert _haar_stage_chunks(128, 128, 7, 3, HAAR_MIN).tolist() == [3, 1]  # 2^14, 2^6
+    assert _haar_stage_chunks(128, 64, 6, 3, HAAR_MIN).tolist() == [1, 1]  # 2^13
+    assert _haar_stage_chunks(512, 512, 9, 1, HAAR_MIN).tolist() == [1, 1, 1]
+    # the minimum is part of the cache key: compile_kernels lowers it to reach the
+    # parallel stages on 16x16 (a cached serial answer made it miss them)
+    assert _haar_stage_chunks(16, 16, 4, 2, HAAR_MIN).tolist() == [1]
+    assert _haar_stage_chunks(16, 16, 4, 2, 1).tolist() == [2]
 
 
 def test_import_fastsparse_loads_no_kernel_module():
