@@ -535,15 +535,18 @@ def _ahead(entries: Sequence[dict], jobs: int, label: str) -> _Ahead | None:
     return _Ahead(w.compiled + done, w.seconds + seconds, time.perf_counter() - t0, len(plan))
 
 
-def compile_ahead_if_cold(tag: str, jobs: int | None = None) -> _Ahead | None:
-    """If the kernels tagged ``tag`` in the manifest are not in the cache, compile them in
-    ``jobs`` worker processes (default: the CPU cores). Returns what was done, or None
-    when the cache has them (or no manifest, one core, or the environment variable
-    ``FASTSPARSE_COMPILE_AHEAD=0``). ``fastsparse demo`` calls it with ``"demo"``.
+def compile_ahead_if_cold(
+    tag: str, jobs: int | None = None, *, also: Sequence[str] = ()
+) -> _Ahead | None:
+    """If the kernels tagged ``tag`` (or any of ``also``) in the manifest are not in the
+    cache, compile them in ``jobs`` worker processes (default: the CPU cores). Returns what
+    was done, or None when the cache has them (or no manifest, one core, or the environment
+    variable ``FASTSPARSE_COMPILE_AHEAD=0``). ``fastsparse demo`` calls it with ``"demo"``.
     """
     if os.environ.get("FASTSPARSE_COMPILE_AHEAD", "1").strip() == "0":
         return None  # the user's choice: no worker processes
-    entries = [e for e in _manifest() if tag in e["tags"]]
+    tags = {tag, *also}
+    entries = [e for e in _manifest() if tags & set(e["tags"])]
     jobs = min(_cores() if jobs is None else jobs, len(entries))
     return _ahead(entries, jobs, tag) if jobs > 1 else None
 
