@@ -476,6 +476,13 @@ def _run(args: argparse.Namespace) -> int:
             "dtype": str(img_dtype),
             "fastsparse_version": __version__,
         }
+        from ._compile import compile_ahead_for
+        from ._threads import SOLVER_MIN, get_num_threads
+
+        if (not stack or args.scheduler is None) and mask.size >= SOLVER_MIN:
+            # this process solves an image large enough for the parallel kernels: on a cold
+            # cache, compile its setting's kernels in worker processes first
+            compile_ahead_for(img_dtype, args.transform, method, args.threads or get_num_threads())
         if not stack:
             return _single(args, reader, kind, mask, solver, settings, out, suffix, progress)
         settings.update(

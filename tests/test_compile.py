@@ -128,7 +128,7 @@ def test_cli_compile_help(capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "usage: fastsparse compile" in out
-    for flag in ("--dtype", "--threads", "--method"):
+    for flag in ("--dtype", "--threads", "--method", "--jobs", "--size"):
         assert flag in out
 
 
@@ -426,3 +426,52 @@ def test_parallel_cache_saves_are_serialised(tmp_path):
         env=env, capture_output=True, text=True, timeout=300, check=True,
     ).stdout.split()  # fmt: skip
     assert out == ["0", "True"]
+
+
+@pytest.mark.parametrize(("n", "threads", "expected"), [
+    (256, 2, ("complex128:fourier:firenet:ser", ("complex128:fourier:firenet:par",))),
+    (256, 1, ("complex128:fourier:firenet:ser", ())),
+    (64, 2, None),  # below the parallel sizes: compiles in its own process, as before
+])  # fmt: skip
+def test_cli_reconstruct_compiles_its_setting_ahead(tmp_path, monkeypatch, n, threads, expected):
+    """``fastsparse reconstruct`` of an image large enough for the parallel kernels asks
+    for its setting's manifest entries (the serial pass, and the parallel one with more
+    than one thread) to be compiled ahead before it solves."""
+    import fastsparse._compile as fc
+
+    calls = []
+    monkeypatch.setattr(
+        fc, "compile_ahead_if_cold", lambda tag, jobs=None, *, also=(): calls.append((tag, also))
+    )
+    rng = np.random.default_rng(0)
+    mask = rng.random((n, n)) < 0.3
+    y = np.fft.fftshift(np.fft.fft2(rng.standard_normal((n, n)), norm="ortho"))[mask]
+    np.savez(tmp_path / "in.npz", y=y, mask=mask)
+    argv = [
+        *("reconstruct", str(tmp_path / "in.npz"), str(tmp_path / "out.npy"), "--quiet"),
+        *("--method", "firenet", "--restarts", "1", "--inner", "1", "--threads", str(threads)),
+    ]
+    assert main(argv) == 0
+    assert calls == ([] if expected is None else [expected])
+
+
+def test_compile_kernels_makes_the_fftw_plans_of_sizes(tmp_path, monkeypatch):
+    """``sizes``: the operators' MEASURE plans of those sizes are made and saved in the
+    wisdom cache, once (a second call reads them); no Fourier transform, no plans."""
+    monkeypatch.setenv("FASTSPARSE_CACHE_DIR", str(tmp_path))
+    kw = {"threads": 1, "methods": ["firenet"]}
+    first = compile_kernels("complex128", transforms=["fourier"], sizes=[24, (16, 32)], **kw)
+    assert first.planned == 2
+    assert list(tmp_path.glob("fftw-wisdom-double*"))
+    again = compile_kernels("complex128", transforms=["fourier"], sizes=[24, (16, 32)], **kw)
+    assert again.planned == 0
+    walsh = compile_kernels("float64", transforms=["walsh"], sizes=40, **kw)
+    assert walsh.planned == 0
+
+
+@pytest.mark.parametrize(
+    ("sizes", "error"), [("512", TypeError), ([], ValueError), (0, ValueError)]
+)
+def test_compile_kernels_bad_sizes(sizes, error):
+    with pytest.raises(error, match="sizes"):
+        compile_kernels(sizes=sizes)
