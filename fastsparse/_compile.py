@@ -12,6 +12,7 @@ as before, load what the workers cached and compile whatever the manifest missed
 from __future__ import annotations
 
 import argparse
+import ast
 import functools
 import importlib
 import json
@@ -163,9 +164,9 @@ class Compiled(NamedTuple):
     seconds: float
     #: Wall seconds of the whole call (compiling, loading from the cache, the tiny solves).
     elapsed: float
-    #: Of ``compiled``, those compiled ahead from the package's manifest (``jobs > 1``: by
-    #: worker processes, and one probe per dtype here); the rest were compiled as the code
-    #: paths ran (what the manifest does not list).
+    #: Of ``compiled``, those compiled ahead by worker processes from the package's manifest
+    #: (``jobs > 1``); the rest were compiled here as the code paths ran (what the manifest
+    #: does not list).
     ahead: int = 0
     #: FFTW plan pairs made for ``sizes`` (0: none asked, or the wisdom had them).
     planned: int = 0
@@ -274,8 +275,10 @@ def compile_kernels(
         Python processes (longest first, onto the least loaded), which write them to the
         on-disk cache, before the code paths run here as with ``jobs=1`` (loading them, and
         compiling what the manifest missed). Needs a writable cache shared with the workers
-        (the default, or the same ``NUMBA_CACHE_DIR``). At most the number of CPU cores
-        pays.
+        (the default, or the same ``NUMBA_CACHE_DIR``); only the specialisations the cache
+        lacks (read from its index) go to workers, and none start on a warm cache. At most
+        the number of CPU cores pays (:func:`default_jobs`). Not on platforms without
+        ``fcntl``, nor in a frozen application (the code paths compile as with ``jobs=1``).
     sizes : int, (n1, n2) or list of them, optional
         Also make the FFTW plans of these image sizes that ``SubsampledFourier`` makes on
         first use (its default MEASURE effort, ``threads`` FFTW threads, the precisions of
@@ -364,20 +367,41 @@ def compile_kernels(
 #: Top-level kernel specialisations (compiling a kernel compiles those it calls) of
 #: ``compile_kernels``'s paths and of ``fastsparse demo``, recorded by :func:`record`.
 _MANIFEST = Path(__file__).with_name("compile_manifest.json")
-#: A worker: compiles the ``[kernel, signature]`` pairs read from stdin; JSON on stdout.
+#: A worker: compiles the ``[kernel, signature]`` pairs of the JSON file named by argv[1];
+#: one JSON line on stdout.
 _WORKER = "from fastsparse._compile import _worker_main; _worker_main()"
+#: At most this many workers by default: the demo's makespan stops shrinking at 8 (its
+#: longest entry, the parallel Haar analysis, 3 s), and each worker holds ~230 MB.
+_MAX_JOBS = 8
+#: Seconds the workers of one call may take in all before they are stopped (then the code
+#: paths compile what is missing).
+_WORKER_TIMEOUT_S = 900.0
+
+
+def _valid_entry(e: Any) -> bool:
+    return (
+        isinstance(e, dict)
+        and isinstance(e.get("kernel"), str)
+        and e["kernel"].startswith(_KERNELS)
+        and isinstance(e.get("args"), str)
+        and isinstance(e.get("dtype"), str)
+        and isinstance(e.get("seconds"), int | float)
+        and isinstance(e.get("tags"), list)
+        and all(isinstance(t, str) for t in e["tags"])
+    )
 
 
 @functools.lru_cache(maxsize=1)
 def _manifest() -> tuple[dict, ...]:
     """The manifest's entries: ``kernel``, ``args`` (the signature as Numba writes it),
     ``dtype`` (of the first array), ``seconds`` (to compile it with what it calls, on the
-    recording machine) and ``tags``; empty if the file is missing or unreadable (the code
-    paths then compile everything, as with ``jobs=1``)."""
+    recording machine) and ``tags``; malformed entries are dropped, and a missing or
+    unreadable file gives none (the code paths then compile everything themselves)."""
     try:
-        return tuple(json.loads(_MANIFEST.read_text())["entries"])
+        entries = json.loads(_MANIFEST.read_text())["entries"]
     except (OSError, ValueError, KeyError, TypeError):
         return ()
+    return tuple(e for e in entries if _valid_entry(e)) if isinstance(entries, list) else ()
 
 
 def _tags(dts, transforms, methods, parallel: bool) -> set[str]:
@@ -396,6 +420,18 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def default_jobs() -> int:
+    """Worker processes of a compile ahead: ``FASTSPARSE_COMPILE_JOBS`` if set, else the
+    usable CPU cores, at most 8."""
+    text = os.environ.get("FASTSPARSE_COMPILE_JOBS", "").strip()
+    if text:
+        try:
+            return max(1, int(text))
+        except ValueError:
+            logger.warning("FASTSPARSE_COMPILE_JOBS=%r is not an integer: ignored", text)
+    return max(1, min(_cores(), _MAX_JOBS))
+
+
 def _plan(entries: Sequence[dict], jobs: int) -> list[list[dict]]:
     """Longest first onto the least loaded of ``jobs`` bins (by recorded seconds)."""
     bins: list[list[dict]] = [[] for _ in range(jobs)]
@@ -407,53 +443,96 @@ def _plan(entries: Sequence[dict], jobs: int) -> list[list[dict]]:
     return [b for b in bins if b]
 
 
+def _can_start_workers() -> bool:
+    """A Python to start (not a frozen application, whose executable is the application)
+    and cache saves that can be serialised between processes."""
+    return bool(sys.executable) and not getattr(sys, "frozen", False) and _lock_cache_saves()
+
+
 def _compile_ahead(entries: Sequence[dict], jobs: int) -> tuple[int, float]:
     """Compile ``entries`` in up to ``jobs`` worker processes into the on-disk cache;
-    returns (specialisations compiled, compile seconds summed over the workers). A worker
-    that fails is logged at DEBUG and otherwise ignored: the caller's code paths compile
-    what is missing."""
-    procs = []
-    for part in _plan(entries, jobs):
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _WORKER],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        procs.append((proc, json.dumps([[e["kernel"], e["args"]] for e in part])))
-    for proc, payload in procs:  # a few kB each: the pipes take them at once
-        assert proc.stdin is not None
-        proc.stdin.write(payload)
-        proc.stdin.close()
+    returns (specialisations compiled, compile seconds summed over the workers).
+
+    Never raises for the workers' sake: a worker that cannot start, fails, times out or
+    imports another fastsparse than this process is logged (DEBUG; WARNING for the last)
+    and otherwise ignored, since the caller's code paths compile what is missing. Workers
+    still running when this returns are killed.
+    """
+    if not entries or not _can_start_workers():
+        return 0, 0.0
+    import fastsparse
+
+    ours = os.path.realpath(fastsparse.__file__)
     compiled, seconds = 0, 0.0
-    for proc, _ in procs:
-        assert proc.stdout is not None
-        out = proc.stdout.read()  # one short line at the end (stderr goes nowhere)
-        proc.stdout.close()
-        proc.wait()
+    procs: list[tuple[subprocess.Popen, Any, Path]] = []
+    with tempfile.TemporaryDirectory(prefix="fastsparse-compile-") as d:
         try:
-            done = json.loads(out.strip().splitlines()[-1])
-            compiled += int(done["compiled"])
-            seconds += float(done["seconds"])
-            if done["skipped"]:
-                logger.debug("compile workers skipped %s", done["skipped"])
-        except (ValueError, IndexError, KeyError, TypeError):
-            logger.debug("a compile worker failed (exit status %s)", proc.returncode)
+            for i, part in enumerate(_plan(entries, jobs)):
+                todo = Path(d, f"todo{i}.json")
+                todo.write_text(json.dumps([[e["kernel"], e["args"]] for e in part]))
+                err_path = Path(d, f"stderr{i}.txt")
+                err = open(err_path, "w")  # noqa: SIM115 - closed in the finally below
+                try:
+                    proc = subprocess.Popen(
+                        [sys.executable, "-c", _WORKER, str(todo)],
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE,
+                        stderr=err,
+                        text=True,
+                    )
+                except BaseException:
+                    err.close()
+                    raise
+                procs.append((proc, err, err_path))
+            deadline = time.monotonic() + _WORKER_TIMEOUT_S
+            for proc, err, err_path in procs:
+                try:
+                    out, _ = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    logger.debug("a compile worker ran out of time and was stopped")
+                    continue
+                try:
+                    done = json.loads(out.strip().splitlines()[-1])
+                    if os.path.realpath(done["module"]) != ours:
+                        logger.warning(
+                            "a compile worker imported %s, not %s: its kernels are not used",
+                            done["module"],
+                            ours,
+                        )
+                        continue
+                    compiled += int(done["compiled"])
+                    seconds += float(done["seconds"])
+                    if done["skipped"]:
+                        logger.debug("compile workers skipped %s", done["skipped"])
+                except (ValueError, IndexError, KeyError, TypeError):
+                    err.flush()
+                    tail = err_path.read_text(errors="replace")[-2000:]
+                    logger.debug("a compile worker failed (exit %s): %s", proc.returncode, tail)
+        except OSError as exc:  # no Python to start, no room for the temporary files, ...
+            logger.debug("compile workers could not run: %s", exc)
+        finally:
+            for proc, err, _ in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+                err.close()
     return compiled, seconds
 
 
 def _lock_cache_saves() -> bool:
-    """Serialise this process's Numba cache saves with those of other processes that call
-    this (an exclusive ``fcntl`` lock on ``<index>.lock`` beside each kernel's index file).
+    """Serialise this process's saves into fastsparse's Numba cache with those of other
+    processes that call this (an exclusive ``fcntl`` lock on ``<index>.lock`` beside each
+    kernel's index file, for the length of the save).
 
     Numba saves an entry by reading the kernel's index, choosing a data file name and
     writing both back, without a lock: two processes saving *different* specialisations of
     one kernel at the same moment can lose one of them from the index or, interleaved the
     wrong way, leave an index key naming the other specialisation's machine code. Worker
-    processes compiling in parallel hit exactly that. Installed once per process; False where
-    it cannot be (no ``fcntl``, or a Numba without this cache layout): do not compile in
-    parallel then.
+    processes compiling in parallel hit exactly that. Only saves into the directory of
+    fastsparse's kernels are locked (other libraries' caches are left alone); a lock that
+    cannot be taken (no lock file, a file system without locks) falls back to Numba's own
+    save. Installed once per process; False where it cannot be (no ``fcntl``, or a Numba
+    without this cache layout): do not compile in parallel then.
     """
     try:
         import fcntl
@@ -466,17 +545,26 @@ def _lock_cache_saves() -> bool:
         return True
     if not hasattr(IndexDataCacheFile, "_load_index"):
         return False
+    try:
+        from .kernels import checks
+
+        ours = os.path.realpath(checks.all_finite._cache.cache_path)
+    except Exception:  # noqa: BLE001 - lock every save then (safe, a little slower)
+        ours = None
 
     def locked_save(self, key, data):
         index = getattr(self, "_index_path", None)
+        if not index or (ours is not None and os.path.realpath(os.path.dirname(index)) != ours):
+            return save(self, key, data)
         try:
-            fh = open(f"{index}.lock", "a") if index else None  # noqa: SIM115
+            fh = open(f"{index}.lock", "a")  # noqa: SIM115 - closed by the with below
         except OSError:  # a read-only cache: Numba cannot save anyway
-            fh = None
-        if fh is None:
             return save(self, key, data)
         with fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            except OSError:  # a file system without locks (some NFS mounts)
+                return save(self, key, data)
             return save(self, key, data)
 
     locked_save._fastsparse_locked = True  # type: ignore[attr-defined]
@@ -484,94 +572,126 @@ def _lock_cache_saves() -> bool:
     return True
 
 
+_TYPE_NODES = (ast.Expression, ast.Tuple, ast.Call, ast.Name, ast.Constant, ast.keyword, ast.Load)
+
+
 def _signature(text: str) -> tuple:
-    """A signature as ``repr`` of Numba's argument types writes it, back into types."""
+    """A signature as ``repr`` of Numba's argument types writes it, back into types: only
+    Numba type names, calls of them and constants are accepted (``ValueError`` else)."""
     from numba.core import types
 
     names = {k: getattr(types, k) for k in dir(types) if not k.startswith("_")}
-    names.update({"bool": types.boolean, "none": types.none, "__builtins__": {}})
-    return eval(text, names)  # noqa: S307 - the package's own manifest, Numba type names only
+    names.update({"bool": types.boolean, "none": types.none})
+    tree = ast.parse(text, mode="eval")
+    for node in ast.walk(tree):
+        if not isinstance(node, _TYPE_NODES) or (
+            isinstance(node, ast.Name) and node.id not in names
+        ):
+            raise ValueError(f"not a Numba signature: {text!r}")
+    sig = eval(compile(tree, "<signature>", "eval"), {"__builtins__": {}}, names)  # noqa: S307
+    if not isinstance(sig, tuple) or not all(isinstance(t, types.Type) for t in sig):
+        raise ValueError(f"not a Numba signature: {text!r}")
+    return sig
+
+
+def _kernel(name: str):
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
 
 
 def _worker_main() -> None:
-    """Worker process: compile each ``[kernel, signature]`` of stdin; print the counts."""
-    todo = json.loads(sys.stdin.read())
+    """Worker process: compile each ``[kernel, signature]`` of the file named by argv[1];
+    print the counts, the skipped kernels and which fastsparse it imported."""
+    import fastsparse
+
+    todo = json.loads(Path(sys.argv[1]).read_text())
     skipped = []
     compiled, seconds = 0, 0.0
     if not _lock_cache_saves():  # (the parent checked; never compile unlocked beside others)
         todo, skipped = [], [k for k, _ in todo]
     for kernel, args in todo:
-        module, _, name = kernel.rpartition(".")
         with watch("worker", announce=False) as w:
             try:
-                getattr(importlib.import_module(module), name).compile(_signature(args))
+                _kernel(kernel).compile(_signature(args))
             except Exception:  # noqa: BLE001 - a stale entry: the caller compiles it later
                 skipped.append(kernel)
                 continue
         compiled += w.compiled
         seconds += w.seconds
-    print(json.dumps({"compiled": compiled, "seconds": seconds, "skipped": skipped}))
+    done = {"compiled": compiled, "seconds": seconds, "skipped": skipped}
+    print(json.dumps({**done, "module": fastsparse.__file__}))
+
+
+def _missing(entries: Sequence[dict]) -> list[dict] | None:
+    """The entries whose specialisation is neither loaded in this process nor in the on-disk
+    cache (an entry that no longer names a kernel or fits it is left out); None when this
+    Numba's cache cannot be read so (its private index layout changed)."""
+    out = []
+    index: dict[int, dict] = {}
+    for e in entries:
+        try:
+            disp = _kernel(e["kernel"])
+            sig = _signature(e["args"])
+        except Exception:  # noqa: BLE001 - stale entry: compiled on demand if still needed
+            continue
+        if tuple(sig) in disp.overloads:
+            continue
+        try:
+            cache = disp._cache
+            if id(disp) not in index:
+                index[id(disp)] = cache._cache_file._load_index()
+            if cache._index_key(sig, disp.targetctx.codegen()) in index[id(disp)]:
+                continue
+        except Exception:  # noqa: BLE001 - not Numba's cache layout we know
+            return None
+        out.append(e)
+    return out
 
 
 class _Ahead(NamedTuple):
-    compiled: int  # specialisations compiled (the probe here, the rest by the workers)
-    seconds: float  # compile seconds, summed over the processes
+    compiled: int  # specialisations compiled by the workers
+    seconds: float  # compile seconds, summed over the workers
     wall: float
     processes: int
 
 
 def _ahead(entries: Sequence[dict], jobs: int, label: str) -> _Ahead | None:
-    """Compile ``entries`` in up to ``jobs`` worker processes if the cache lacks them.
-
-    The probe compiles, in this process, the cheapest entry of each dtype: a warm cache
-    loads them in milliseconds and sends no compile event, and then nothing else is done
-    (None; also for a stale manifest entry). Cold: one log line, then the workers.
-    """
-    if not _lock_cache_saves():
-        return None  # cache saves cannot be serialised here: compile in this process only
-    t0 = time.perf_counter()
-    probes: dict[str, dict] = {}
-    for e in entries:
-        if e["dtype"] not in probes or e["seconds"] < probes[e["dtype"]]["seconds"]:
-            probes[e["dtype"]] = e
-    with watch(label, announce=False) as w:
-        for e in probes.values():
-            module, _, name = e["kernel"].rpartition(".")
-            try:
-                getattr(importlib.import_module(module), name).compile(_signature(e["args"]))
-            except Exception:  # noqa: BLE001 - stale manifest: compile on demand instead
-                return None
-    if not w.compiled:
+    """Compile in up to ``jobs`` worker processes the ``entries`` the cache lacks (read
+    from the cache's index, nothing compiled here). None when none is missing (or the
+    cache cannot be read, or workers cannot run); otherwise one log line, then the wait."""
+    if jobs < 2 or not entries or not _can_start_workers():
         return None
-    rest = [e for e in entries if all(e is not p for p in probes.values())]
-    plan = _plan(rest, jobs)
-    if plan:
-        logger.info(
-            "compiling %d kernels for %s in %d processes (first run only, ~%.0f s; "
-            "`fastsparse compile` does it ahead)",
-            len(entries),
-            label,
-            len(plan),
-            max(sum(float(e["seconds"]) for e in part) for part in plan),
-        )
-    done, seconds = _compile_ahead(rest, jobs)
-    return _Ahead(w.compiled + done, w.seconds + seconds, time.perf_counter() - t0, len(plan))
+    t0 = time.perf_counter()
+    todo = _missing(entries)
+    if not todo:
+        return None
+    plan = _plan(todo, jobs)
+    logger.info(
+        "compiling %d kernels for %s in %d processes (first run only, ~%.0f s; "
+        "`fastsparse compile` does it ahead)",
+        len(todo),
+        label,
+        len(plan),
+        max(sum(float(e["seconds"]) for e in part) for part in plan),
+    )
+    done, seconds = _compile_ahead(todo, jobs)
+    return _Ahead(done, seconds, time.perf_counter() - t0, len(plan))
 
 
 def compile_ahead_if_cold(
     tag: str, jobs: int | None = None, *, also: Sequence[str] = ()
 ) -> _Ahead | None:
-    """If the kernels tagged ``tag`` (or any of ``also``) in the manifest are not in the
-    cache, compile them in ``jobs`` worker processes (default: the CPU cores). Returns what
-    was done, or None when the cache has them (or no manifest, one core, or the environment
-    variable ``FASTSPARSE_COMPILE_AHEAD=0``). ``fastsparse demo`` calls it with ``"demo"``.
+    """If kernels tagged ``tag`` (or any of ``also``) in the manifest are not in the cache,
+    compile those in ``jobs`` worker processes (default :func:`default_jobs`). Returns what
+    was done, or None when the cache has them all (or no manifest, one job, or the
+    environment variable ``FASTSPARSE_COMPILE_AHEAD=0``). ``fastsparse demo`` calls it
+    with ``"demo"``.
     """
     if os.environ.get("FASTSPARSE_COMPILE_AHEAD", "1").strip() == "0":
         return None  # the user's choice: no worker processes
     tags = {tag, *also}
     entries = [e for e in _manifest() if tags & set(e["tags"])]
-    jobs = min(_cores() if jobs is None else jobs, len(entries))
-    return _ahead(entries, jobs, tag) if jobs > 1 else None
+    return _ahead(entries, default_jobs() if jobs is None else jobs, tag)
 
 
 def compile_ahead_for(dtype, transform: str, method: str, threads: int) -> _Ahead | None:
@@ -580,7 +700,8 @@ def compile_ahead_for(dtype, transform: str, method: str, threads: int) -> _Ahea
     about to run ``reconstruct`` on data of ``dtype`` (the working dtype: complex for
     Fourier) compiles. ``fastsparse reconstruct`` calls it."""
     base = f"{np.dtype(dtype).name}:{transform}:{method}"
-    return compile_ahead_if_cold(f"{base}:ser", also=(f"{base}:par",) if threads > 1 else ())
+    also = (f"{base}:par",) if threads > 1 else ()
+    return compile_ahead_if_cold(f"{base}:ser", min(default_jobs(), threads), also=also)
 
 
 # -- recording the manifest (maintainers, after a kernel changes) -----------------------
@@ -719,7 +840,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=None,
-        help="processes that compile in parallel (default: the CPU cores; 1: this one)",
+        help="worker processes that compile in parallel (default: the CPU cores, at most 8, "
+        "or FASTSPARSE_COMPILE_JOBS; 1: this process alone)",
     )
 
 
@@ -730,10 +852,10 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
     threads = args.threads if args.threads is not None else _threads.get_num_threads()
-    jobs = args.jobs if args.jobs is not None else _cores()
+    jobs = args.jobs if args.jobs is not None else default_jobs()
     print(
         f"fastsparse compile: {' '.join(args.dtype)}, {threads} thread"
-        f"{'s' if threads > 1 else ''}, {jobs} process{'es' if jobs > 1 else ''} "
+        f"{'s' if threads > 1 else ''}, up to {jobs} worker process{'es' if jobs > 1 else ''} "
         f"(Numba cache: {_cache_dir()})",
         flush=True,
     )

@@ -427,6 +427,29 @@ def _gather_dual(buf, idx, s, ss, v, ax, axacc, y, sigma, half, track, lin, nchu
     return _kfused.gather_dual_range(*args, 0, idx.size)
 
 
+def _readonly_arrays(state: dict) -> list[tuple[str, Any]]:
+    """The attributes of ``state`` that hold read-only arrays, directly or as values of a
+    dict: pickling drops the flag, and a writable array is another Numba specialisation of
+    every kernel it reaches (one more compilation in each process that unpickles)."""
+    out: list[tuple[str, Any]] = []
+    for name, value in state.items():
+        if isinstance(value, np.ndarray) and not value.flags.writeable:
+            out.append((name, None))
+        elif isinstance(value, dict):
+            out += [
+                (name, k)
+                for k, v in value.items()
+                if isinstance(v, np.ndarray) and not v.flags.writeable
+            ]
+    return out
+
+
+def _restore_readonly(obj, names: list[tuple[str, Any]]) -> None:
+    for name, key in names:
+        value = getattr(obj, name)
+        (value if key is None else value[key]).flags.writeable = False
+
+
 class _Pooled:
     """Mixin: an operator with a ``_pool``, which pickling drops (plans are rebuilt)."""
 
@@ -435,10 +458,13 @@ class _Pooled:
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_pool", None)
+        state["_readonly"] = _readonly_arrays(state)
         return state
 
     def __setstate__(self, state):
+        names = state.pop("_readonly", [])
         self.__dict__.update(state)
+        _restore_readonly(self, names)
         self._pool = _Pool()
 
 
@@ -1115,10 +1141,15 @@ class _WalshHaar(_Composition):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_pool", None)
+        state.pop("_tasks", None)  # cached task tables, rebuilt on use
+        state["_readonly"] = _readonly_arrays(state)
         return state
 
     def __setstate__(self, state):
+        names = state.pop("_readonly", [])
         super().__setstate__(state)
+        _restore_readonly(self, names)
+        self._tasks = {}
         self._pool = _Pool()
 
 

@@ -288,11 +288,11 @@ def test_compile_kernels_in_workers_covers_the_paths(tmp_path):
     assert first["compiled"] > 10
     assert first["ahead"] == first["compiled"]
     assert again["compiled"] == again["ahead"] == 0
-    assert again["elapsed"] < first["elapsed"] / 5
 
 
 @pytest.mark.skipif(
-    len(os.sched_getaffinity(0)) < 2, reason="compiling ahead needs 2 cores (one worker is none)"
+    sys.platform == "win32" or fastsparse._compile.default_jobs() < 2,
+    reason="compiling ahead needs fcntl and 2 cores (one worker is none)",
 )
 def test_cold_demo_compiles_ahead_in_workers(tmp_path):
     """``fastsparse demo`` on a cold cache: its kernels compile in worker processes from the
@@ -311,8 +311,10 @@ def test_cold_demo_compiles_ahead_in_workers(tmp_path):
     for r in runs:
         assert r.returncode == 0, r.stderr
     cold, warm = (r.stdout.splitlines() for r in runs)
-    assert any("kernel specialisations ahead in 2 processes" in line for line in cold)
-    assert "compiling 27 kernels for demo in 2 processes" in runs[0].stderr
+    import re
+
+    assert any(re.search(r"kernel specialisations ahead in \d+ processes", ln) for ln in cold)
+    assert re.search(r"compiling \d+ kernels for demo in \d+ processes", runs[0].stderr)
     assert not any("specialisations ahead" in line for line in warm)
     assert "compiling" not in runs[1].stderr
     for lines in (cold, warm):
@@ -335,17 +337,71 @@ def test_compile_ahead_off_by_environment(monkeypatch):
     assert compile_ahead_if_cold("demo", jobs=2) is None
 
 
-def test_worker_skips_a_stale_entry():
-    """An entry naming a kernel that no longer exists (or a signature that no longer fits)
-    is skipped by the worker; the call compiles nothing and does not fail."""
-    from fastsparse._compile import _compile_ahead
+def test_worker_skips_a_stale_entry(tmp_path, monkeypatch, capsys):
+    """An entry naming a kernel that no longer exists, or a signature that no longer fits
+    the kernel, is skipped by the worker (and reported), not compiled, not fatal."""
+    import json
 
-    stale = [
-        {"kernel": "fastsparse.kernels.checks.no_such_kernel", "args": "(float64,)", "seconds": 1},
-        {"kernel": "fastsparse.kernels.checks.all_finite", "args": "(float64, float64)",
-         "seconds": 1},
-    ]  # fmt: skip
-    assert _compile_ahead(stale, 2) == (0, 0.0)
+    from fastsparse._compile import _worker_main
+
+    todo = tmp_path / "todo.json"
+    todo.write_text(json.dumps([
+        ["fastsparse.kernels.checks.no_such_kernel", "(float64,)"],
+        ["fastsparse.kernels.checks.all_finite", "(float64, float64)"],
+        ["fastsparse.kernels.checks.all_finite", "(__import__('os'),)"],
+    ]))  # fmt: skip
+    monkeypatch.setattr(sys, "argv", ["-c", str(todo)])
+    _worker_main()
+    done = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert done["compiled"] == 0 and len(done["skipped"]) == 3
+    assert os.path.realpath(done["module"]) == os.path.realpath(fastsparse.__file__)
+
+
+def test_workers_that_cannot_start_are_no_error(monkeypatch):
+    """No Python to start (an embedded interpreter): nothing is compiled ahead, no error;
+    the code paths compile on demand as with one process."""
+    from fastsparse import _compile
+
+    entry = {"kernel": "fastsparse.kernels.checks.all_finite", "args": "(float64,)",
+             "dtype": "float64", "seconds": 0.1, "tags": ["x"]}  # fmt: skip
+    monkeypatch.setattr(sys, "executable", "")
+    assert _compile._compile_ahead([entry], 2) == (0, 0.0)
+    assert _compile._ahead([entry], 2, "x") is None
+
+
+def test_signature_accepts_numba_types_only():
+    from numba import types
+
+    from fastsparse._compile import _signature
+
+    sig = _signature("(Array(float64, 1, 'C', True, aligned=True), int64, none, bool)")
+    assert sig == (types.Array(types.float64, 1, "C", readonly=True), types.int64, types.none,
+                   types.boolean)  # fmt: skip
+    for bad in ("__import__('os')", "(float64, open('x'))", "float64", "(1, 2)", "(float64,"):
+        with pytest.raises((ValueError, SyntaxError)):
+            _signature(bad)
+
+
+def test_malformed_manifest_entries_are_dropped(tmp_path, monkeypatch):
+    import json
+
+    from fastsparse import _compile
+
+    good = {"kernel": "fastsparse.kernels.checks.all_finite", "args": "(float64,)",
+            "dtype": "float64", "seconds": 0.1, "tags": ["t"]}  # fmt: skip
+    bad = [{"kernel": "os.system", **{k: v for k, v in good.items() if k != "kernel"}},
+           {**good, "tags": "t"}, {**good, "seconds": "1"}, ["not", "a", "dict"],
+           {k: v for k, v in good.items() if k != "dtype"}]  # fmt: skip
+    path = tmp_path / "manifest.json"
+    monkeypatch.setattr(_compile, "_MANIFEST", path)
+    try:
+        for text, expected in ((json.dumps({"entries": [good, *bad]}), (good,)),
+                               ("{not json", ()), (json.dumps({"entries": 3}), ())):  # fmt: skip
+            _compile._manifest.cache_clear()
+            path.write_text(text)
+            assert _compile._manifest() == expected
+    finally:
+        _compile._manifest.cache_clear()
 
 
 def test_cli_compile_jobs_must_be_positive(capsys):
@@ -360,36 +416,26 @@ def test_compile_kernels_bad_jobs(jobs, error):
         compile_kernels(jobs=jobs)
 
 
-_KMOD = """
-from numba import njit
-
-
-@njit(cache=True)
-def f(x):
-    return x * 2 + 1
-"""
-
 _SAVER = """
 import sys, time
-sys.path.insert(0, sys.argv[1])
 from numba import types
 from numba.core import caching
 save_index = caching.IndexDataCacheFile._save_index
-def slow(self, overloads):  # widen the read-modify-write window of a save to 50 ms
-    time.sleep(0.05)
+def slow(self, overloads):  # widen the read-modify-write window of a save to 0.2 s
+    time.sleep(0.2)
     save_index(self, overloads)
 caching.IndexDataCacheFile._save_index = slow
-if sys.argv[2] == "lock":
+from fastsparse.kernels import checks
+if sys.argv[1] == "lock":
     from fastsparse._compile import _lock_cache_saves
     assert _lock_cache_saves()
-import kmod_race
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # both processes start together
 for name in sys.argv[3:]:
-    kmod_race.f.compile((getattr(types, name),))
+    checks.all_finite.compile((types.Array(getattr(types, name), 1, "C"),))
 """
 
 _LOADER = """
 import sys
-sys.path.insert(0, sys.argv[1])
 import numpy as np
 from numba.core import event
 compiled = []
@@ -397,35 +443,47 @@ class L(event.Listener):
     def on_start(self, ev): compiled.append(1)
     def on_end(self, ev): pass
 event.register("numba:compile", L())
-import kmod_race
+from fastsparse.kernels import checks
 ok = []
-for name in sys.argv[2:]:
-    x = getattr(np, name)(3)
-    r = kmod_race.f(x)
-    ok.append(bool(r == 7))
+for name in sys.argv[1:]:
+    dt = np.dtype(name)
+    if dt.kind in "fc":  # a NaN must be seen: another specialisation's code would not
+        ok.append(not checks.all_finite(np.array([1.0, np.nan], dt)))
+    ok.append(bool(checks.all_finite(np.arange(3).astype(dt))))
 print(len(compiled), all(ok))
 """
 
 
-def test_parallel_cache_saves_are_serialised(tmp_path):
-    """Two processes save different specialisations of one kernel into one cache at the same
-    time (each save's read-modify-write of the index slowed to 50 ms): with the lock every
-    specialisation is in the index and loads as itself in a third process (nothing
-    compiles, every result right). Unlocked, Numba loses index entries this way."""
-    (tmp_path / "kmod_race.py").write_text(_KMOD)
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
-    a = ["int16", "int32", "int64", "float32"]
-    b = ["float64", "uint16", "uint32", "uint64"]
+def _race(tmp_path, mode: str) -> list[str]:
+    """Two processes save 4 specialisations each of one kernel into a fresh cache at the
+    same moments; a third loads all 8: (compiled, all results right)."""
+    import time
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / f"numba-{mode}"))
+    start = f"{time.time() + 4.0:.3f}"  # after both have imported Numba
+    names = (["int16", "int32", "int64", "float32"], ["float64", "uint16", "uint32", "complex128"])
     procs = [
-        subprocess.Popen([sys.executable, "-c", _SAVER, str(tmp_path), "lock", *names], env=env)
-        for names in (a, b)
+        subprocess.Popen([sys.executable, "-c", _SAVER, mode, start, *n], env=env) for n in names
     ]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
-    out = subprocess.run(
-        [sys.executable, "-c", _LOADER, str(tmp_path), *a, *b],
+    return subprocess.run(
+        [sys.executable, "-c", _LOADER, *names[0], *names[1]],
         env=env, capture_output=True, text=True, timeout=300, check=True,
     ).stdout.split()  # fmt: skip
-    assert out == ["0", "True"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the lock needs fcntl")
+def test_parallel_cache_saves_are_serialised(tmp_path):
+    """Two processes save different specialisations of one fastsparse kernel into one cache
+    at the same moments (each save's read-modify-write of the index slowed to 0.2 s): with
+    the lock every specialisation is in the index and loads as itself in a third process
+    (nothing compiles, a NaN is seen in every float and complex array). Without it, Numba
+    loses index entries (the control; skipped if this Numba no longer does)."""
+    assert _race(tmp_path, "lock") == ["0", "True"]
+    lost, right = _race(tmp_path, "nolock")
+    if lost == "0":
+        pytest.skip("unlocked saves lost nothing here: the hazard was not reproduced")
+    assert int(lost) > 0
 
 
 @pytest.mark.parametrize(("n", "threads", "expected"), [
@@ -475,3 +533,27 @@ def test_compile_kernels_makes_the_fftw_plans_of_sizes(tmp_path, monkeypatch):
 def test_compile_kernels_bad_sizes(sizes, error):
     with pytest.raises(error, match="sizes"):
         compile_kernels(sizes=sizes)
+
+
+def test_unpickled_operators_keep_their_read_only_arrays():
+    """Pickling (Dask and process-pool workers get operators so) drops numpy's read-only
+    flag; the operators restore it, so an unpickled operator reaches the kernels with the
+    same specialisations as the original (a writable index or scale array compiles every
+    fused kernel again)."""
+    import pickle
+
+    from fastsparse.operators import Haar, SubsampledFourier, SubsampledWalsh
+    from fastsparse.sampling import das
+
+    mask = das((32, 32), 0.5, "walsh", seed=0)
+    H = Haar((32, 32))
+    for A in (SubsampledFourier(mask, planner="estimate"), SubsampledWalsh(mask),
+              SubsampledWalsh(mask) @ H.H):  # fmt: skip
+        A.adjoint(A.forward(np.ones((32, 32))))  # fills any cached task tables
+        B = pickle.loads(pickle.dumps(A))
+        for obj, orig in ((B, A), *(((B.a, A.a),) if hasattr(A, "a") else ())):
+            before = {(n, k) for n, k in fastsparse.operators._readonly_arrays(vars(orig))}
+            after = {(n, k) for n, k in fastsparse.operators._readonly_arrays(vars(obj))}
+            assert before and before <= after
+        x = np.random.default_rng(1).standard_normal((32, 32))
+        assert np.array_equal(B.forward(x), A.forward(x))
