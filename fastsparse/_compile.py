@@ -449,16 +449,17 @@ def _can_start_workers() -> bool:
     return bool(sys.executable) and not getattr(sys, "frozen", False) and _lock_cache_saves()
 
 
-def _compile_ahead(entries: Sequence[dict], jobs: int) -> tuple[int, float]:
-    """Compile ``entries`` in up to ``jobs`` worker processes into the on-disk cache;
-    returns (specialisations compiled, compile seconds summed over the workers).
+def _compile_ahead(parts: Sequence[Sequence[dict]]) -> tuple[int, float]:
+    """Compile each part of entries (``_plan``'s bins) in a worker process of its own into
+    the on-disk cache; returns (specialisations compiled, compile seconds summed over the
+    workers).
 
     Never raises for the workers' sake: a worker that cannot start, fails, times out or
     imports another fastsparse than this process is logged (DEBUG; WARNING for the last)
     and otherwise ignored, since the caller's code paths compile what is missing. Workers
     still running when this returns are killed.
     """
-    if not entries or not _can_start_workers():
+    if not parts or not _can_start_workers():
         return 0, 0.0
     import fastsparse
 
@@ -467,7 +468,7 @@ def _compile_ahead(entries: Sequence[dict], jobs: int) -> tuple[int, float]:
     procs: list[tuple[subprocess.Popen, Any, Path]] = []
     with tempfile.TemporaryDirectory(prefix="fastsparse-compile-") as d:
         try:
-            for i, part in enumerate(_plan(entries, jobs)):
+            for i, part in enumerate(parts):
                 todo = Path(d, f"todo{i}.json")
                 todo.write_text(json.dumps([[e["kernel"], e["args"]] for e in part]))
                 err_path = Path(d, f"stderr{i}.txt")
@@ -674,7 +675,7 @@ def _ahead(entries: Sequence[dict], jobs: int, label: str) -> _Ahead | None:
         len(plan),
         max(sum(float(e["seconds"]) for e in part) for part in plan),
     )
-    done, seconds = _compile_ahead(todo, jobs)
+    done, seconds = _compile_ahead(plan)
     return _Ahead(done, seconds, time.perf_counter() - t0, len(plan))
 
 
@@ -827,9 +828,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="METHOD",
         help="reconstruct methods to compile (default: all)",
     )
+    from ._cli_plan import _size
+
     p.add_argument(
         "--size",
-        type=_plan_size,
+        type=_size,
         nargs="+",
         default=None,
         metavar="N",
@@ -868,12 +871,6 @@ def run(args: argparse.Namespace) -> int:
         f"{done.seconds:.1f} s of compiling{planned}, {done.elapsed:.1f} s in all"
     )
     return 0
-
-
-def _plan_size(text: str) -> tuple[int, int]:
-    from ._cli_plan import _size
-
-    return _size(text)
 
 
 def _cache_dir() -> str:

@@ -100,9 +100,9 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.schedule == "fixed" and n >= 512 and get_num_threads() > 1:
         # a cold cache: the demo's kernels compile in worker processes, one per core, instead
-        # of one after the other here (the manifest was recorded from this configuration)
-        # (recorded at 512: above it more passes reach their parallel thresholds, whose
-        # kernels the parallel passes of compile_kernels' FIRENET settings list)
+        # of one after the other here. The manifest's "demo" entries were recorded at 512;
+        # above it more passes reach their parallel thresholds, whose kernels the parallel
+        # passes of compile_kernels' FIRENET settings list.
         also = () if n == 512 else ("complex128:fourier:firenet:par", "float64:walsh:firenet:par")
         ahead = compile_ahead_if_cold("demo", also=also)
         if ahead is not None:

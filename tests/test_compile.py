@@ -365,7 +365,7 @@ def test_workers_that_cannot_start_are_no_error(monkeypatch):
     entry = {"kernel": "fastsparse.kernels.checks.all_finite", "args": "(float64,)",
              "dtype": "float64", "seconds": 0.1, "tags": ["x"]}  # fmt: skip
     monkeypatch.setattr(sys, "executable", "")
-    assert _compile._compile_ahead([entry], 2) == (0, 0.0)
+    assert _compile._compile_ahead([[entry]]) == (0, 0.0)
     assert _compile._ahead([entry], 2, "x") is None
 
 
