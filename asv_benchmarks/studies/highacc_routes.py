@@ -3,6 +3,7 @@
     python asv_benchmarks/studies/highacc_routes.py regime [N]
     python asv_benchmarks/studies/highacc_routes.py ssnal [N] [--sigma S ...]
     python asv_benchmarks/studies/highacc_routes.py path [N]
+    python asv_benchmarks/studies/highacc_routes.py warm [N] [--sigma S ...]
 
 NumPy prototypes (operators' public ``forward``/``adjoint``; every application counted),
 written to decide whether a Newton-type method beats restarted Halpern Peaceman-Rachford
@@ -35,6 +36,13 @@ written to decide whether a Newton-type method beats restarted Halpern Peaceman-
     ``[1, 1 + sigma]`` because ``A A^H = I``), warm-started along
     ``mu = 1e-2 ... 1e-6 mu_max``; the square-root LASSO's certified gap of the solution
     projected onto ``A x = y`` with the dual ``lam (A x - y) / mu``.
+
+``warm``
+    ``ssnal`` started from a moderate solution instead of 0 (the follow-up the second
+    session suggested): Anderson-accelerated Douglas-Rachford (``highacc_anderson.py``,
+    memory 100, 0.3x HPR's final step) to a certified 1e-4, its point ``x`` and dual
+    ``v`` (``u = v / lam``, ``z = A x - y``), then SSNAL from initial ``sigma`` (x3 per
+    outer step); applications counted from the start of DR. Walsh, noise 0, lam 1e-3.
 """
 
 from __future__ import annotations
@@ -112,8 +120,11 @@ def _cert(A, y, lam, x, v) -> float:
     return c["relative_gap"]
 
 
-def ssnal(A, y, lam, *, sigma=0.1, rho=3.0, delta=0.2, cap=20000, targets=(1e-6, 1e-8)):
-    """The two-block dual SSNAL (module docstring); returns a log of outer iterations."""
+def ssnal(
+    A, y, lam, *, sigma=0.1, rho=3.0, delta=0.2, cap=20000, targets=(1e-6, 1e-8), x0=None, u0=None
+):
+    """The two-block dual SSNAL (module docstring); returns a log of outer iterations.
+    ``x0``, ``u0``: a warm start (primal, dual ``u``; 2 applications, counted)."""
     dt = y.dtype
     x = np.zeros(A.in_shape, dt)
     z = np.zeros_like(y)
@@ -122,6 +133,10 @@ def ssnal(A, y, lam, *, sigma=0.1, rho=3.0, delta=0.2, cap=20000, targets=(1e-6,
     radius = 1.0 / lam
     ny = float(np.linalg.norm(y))
     apps = newton = cgs = 0
+    if x0 is not None:
+        x, u = x0.astype(dt), u0.astype(dt)
+        z, ahu = A.forward(x) - y, A.adjoint(u)
+        apps = 2
     log, hit = [], {}
     best = math.inf
     while apps < cap:
@@ -286,6 +301,23 @@ def run_ssnal(n: int, sigmas) -> None:
             )
 
 
+def run_warm(n: int, sigmas) -> None:
+    from highacc_anderson import anderson_dr, hpr
+
+    A, y, lam = _problem(n, "walsh", 0.0, 1e-3)
+    _, _, step = hpr(A, y, lam, 20000)
+    hit, best, _, (x0, v) = anderson_dr(A, y, lam, 0.3 * step, 100, 20000, stop=1e-4)
+    start = hit[1e-4]
+    print(f"{n}x{n} walsh noise=0 lam=0.001: start at certified {best:.2e} after {start} "
+          f"applications (Anderson-DR), {np.count_nonzero(x0)} of {x0.size} entries nonzero")  # fmt: skip
+    print("   sigma0  outer: sigma, applications, newton, cg, |J|, best certified gap")
+    for s0 in sigmas:
+        log, hit = ssnal(A, y, lam, sigma=s0, x0=x0, u0=v / lam)
+        for sg, apps, newton, cgs, active, gap in log:
+            print(f"  {s0:7g}  {sg:9.3g} {start + apps:7d} {newton:5d} {cgs:6d} {active:6d} {gap:9.2e}",
+                  flush=True)  # fmt: skip
+
+
 def run_path(n: int) -> None:
     A, y, lam = _problem(n, "walsh", 0.0, 1e-3)
     print(f"{n}x{n} walsh noise=0 lam=1e-3: LASSO path by SSNAL (LASSO gap 1e-9 each)")
@@ -305,7 +337,7 @@ def run_path(n: int) -> None:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=("regime", "ssnal", "path"))
+    p.add_argument("part", choices=("regime", "ssnal", "path", "warm"))
     p.add_argument("n", type=int, nargs="?", default=64)
     p.add_argument("--sigma", type=float, action="append", help="ssnal: initial sigma")
     a = p.parse_args(argv)
@@ -314,6 +346,8 @@ def main(argv=None) -> int:
             run_regime(a.n)
         elif a.part == "ssnal":
             run_ssnal(a.n, a.sigma or (0.01, 0.1, 1.0))
+        elif a.part == "warm":
+            run_warm(a.n, a.sigma or (1.0, 100.0, 1e4))
         else:
             run_path(a.n)
     return 0
