@@ -56,6 +56,25 @@ def test_demo_adaptive_prints_psnr_against_accuracy(tmp_path, capsys):
     assert abs(last[1] - final["walsh"]) < 0.5
 
 
+def test_demo_says_when_tol_is_not_reached(tmp_path, capsys):
+    """A run stopped by --max-iterations says so with its certified gap; one that reached
+    --tol adds no such line."""
+    out = tmp_path / "demo"
+    base = ["demo", "--size", "32", "--out", str(out), "--schedule", "adaptive"]
+    assert main([*base, "--tol", "1e-12", "--max-iterations", "40"]) == 0
+    text = capsys.readouterr().out
+    iters = {ln.split()[0]: int(ln.split()[4]) for ln in text.splitlines()
+             if ln.startswith(("fourier ", "walsh "))}  # fmt: skip
+    assert iters == {"fourier": 40, "walsh": 40}
+    for kind in ("fourier", "walsh"):
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"{kind}: --tol 1e-12"))
+        gap = float(re.search(r"gap (\S+) after 40 iterations", line).group(1))
+        assert 1e-12 < gap < 1.0
+        assert "--max-iterations raises it" in line
+    assert main([*base, "--tol", "1e-2"]) == 0
+    assert "not reached" not in capsys.readouterr().out
+
+
 def test_demo_images_png_or_npy(tmp_path, monkeypatch):
     """PNG when matplotlib is importable, else .npy; written atomically (no leftovers)."""
     import sys
@@ -362,6 +381,11 @@ def test_options_are_not_silently_ignored(tmp_path, capsys):
     assert "--plot must name a .png" in capsys.readouterr().err
     assert main(["demo", "--size", "16", "--out", str(tmp_path), "--tol", "1e-3"]) == 2
     assert "--tol applies to --schedule adaptive only" in capsys.readouterr().err
+    assert main(["demo", "--size", "16", "--out", str(tmp_path), "--max-iterations", "9"]) == 2
+    assert "--max-iterations applies to --schedule adaptive only" in capsys.readouterr().err
+    bad = ["demo", "--size", "16", "--out", str(tmp_path), "--schedule", "adaptive"]
+    assert main([*bad, "--max-iterations", "0"]) == 2
+    assert "--max-iterations must be >= 1" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
