@@ -26,6 +26,9 @@ _PROG = "fastsparse reconstruct"
 _SINGLE_SUFFIXES = (".npy", ".npz", ".h5", ".hdf5", ".png")
 _STACK_SUFFIXES = (".h5", ".hdf5")
 _PATTERNS = ("das", "power_law", "two_level", "uniform")
+#: ``--method``'s choices: ``fastsparse.solvers.METHODS`` (a test keeps them equal; the
+#: registry is not imported here, to keep ``--help`` fast)
+_METHODS = ("adaptive", "firenet", "pdhg", "hpr")
 #: CLI flags that are options of a method (reconstruct's keyword -> flag).
 _METHOD_FLAGS = {
     "tol": "--tol",
@@ -62,7 +65,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--transform", choices=("fourier", "walsh"), default="fourier")
     s.add_argument("--lam", type=float, default=2.5e-4, help="regularisation weight (2.5e-4)")
     s.add_argument(
-        "--method", choices=("adaptive", "firenet", "pdhg"), help="the solver (adaptive)"
+        "--method",
+        choices=_METHODS,
+        help="the solver (adaptive; hpr: restarted Halpern Peaceman-Rachford)",
     )
     s.add_argument(
         "--schedule", choices=("adaptive", "fixed"), help="alias: fixed = --method firenet"
@@ -73,8 +78,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default="estimate",
         help="sparsity in levels for the weights (estimate: from the data)",
     )
-    s.add_argument("--tol", type=float, help="adaptive: certified relative gap")
-    s.add_argument("--max-iterations", type=int, help="adaptive: cap on iterations")
+    s.add_argument("--tol", type=float, help="adaptive, hpr: certified relative gap")
+    s.add_argument("--max-iterations", type=int, help="adaptive, hpr, firenet: cap on iterations")
     s.add_argument("--restarts", type=int, help="firenet: restarts (5)")
     s.add_argument("--inner", type=int, help="firenet: inner iterations (5)")
     s.add_argument("--iterations", type=int, help="pdhg: iterations")

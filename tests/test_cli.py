@@ -208,6 +208,27 @@ def test_reconstruct_default_adaptive_and_fixed_only_flags(tmp_path, capsys):
     assert not (tmp_path / "y.npy").exists()
 
 
+def test_reconstruct_method_choices_are_the_registry_and_hpr_runs(tmp_path, capsys):
+    """--method offers every registered method; --method hpr solves a Walsh file to --tol."""
+    from fastsparse._cli_reconstruct import _METHODS
+    from fastsparse.solvers import METHODS
+
+    assert sorted(_METHODS) == sorted(METHODS)
+    x = _write_input(tmp_path / "in.npz", kind="walsh")
+    out = tmp_path / "img.npy"
+    args = ["reconstruct", str(tmp_path / "in.npz"), str(out), "--transform", "walsh",
+            "--method", "hpr", "--lam", "1e-3", "--tol", "1e-6", "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    line = capsys.readouterr().out
+    assert "(tol)" in line
+    assert float(re.search(r"relative gap (\S+),", line).group(1)) <= 1e-6
+    assert np.linalg.norm(io.load(out) - x) < 0.05 * np.linalg.norm(x)
+    bad = ["reconstruct", str(tmp_path / "in.npz"), str(tmp_path / "z.npy"), "--transform",
+           "walsh", "--method", "hpr", "--inner", "3"]  # fmt: skip
+    assert main(bad) == 2
+    assert "--inner does not apply to --method hpr" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------- trustworthy files (task A)
 
 
