@@ -555,7 +555,10 @@ def test_stack_refusals(stack_file, capsys):
 
 
 _INTERRUPTIBLE = """
-import sys, time
+import signal, sys, time
+# a shell runs background jobs with SIGINT ignored, and Python keeps an inherited SIG_IGN:
+# restore Ctrl-C's default, as in a terminal, so the test holds wherever pytest runs
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from fastsparse import io
 from fastsparse.cli import main
 real = io.StackWriter.write
