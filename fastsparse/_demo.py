@@ -93,7 +93,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.tol is not None and args.schedule != "adaptive":
         # the fixed schedule runs its 25 layers whatever the gap: --tol would be ignored
         raise ValueError("--tol applies to --schedule adaptive only")
-    tol = check_real(1e-3 if args.tol is None else args.tol, "--tol", positive=True)
+    tol = check_real(1e-3 if args.tol is None else args.tol, "--tol", positive=True, below=1.0)
     cap = getattr(args, "max_iterations", None)
     if cap is not None:
         if args.schedule != "adaptive":

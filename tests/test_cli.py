@@ -407,6 +407,8 @@ def test_options_are_not_silently_ignored(tmp_path, capsys):
     bad = ["demo", "--size", "16", "--out", str(tmp_path), "--schedule", "adaptive"]
     assert main([*bad, "--max-iterations", "0"]) == 2
     assert "--max-iterations must be >= 1" in capsys.readouterr().err
+    assert main([*bad, "--tol", "2"]) == 2  # checked before anything is written
+    assert "--tol must be < 1.0" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 

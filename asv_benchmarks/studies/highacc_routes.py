@@ -307,6 +307,9 @@ def run_warm(n: int, sigmas) -> None:
     A, y, lam = _problem(n, "walsh", 0.0, 1e-3)
     _, _, step = hpr(A, y, lam, 20000)
     hit, best, _, (x0, v) = anderson_dr(A, y, lam, 0.3 * step, 100, 20000, stop=1e-4)
+    if 1e-4 not in hit:
+        print(f"{n}x{n}: Anderson-DR did not reach 1e-4 in 20000 maps (best {best:.2e})")
+        return
     start = hit[1e-4]
     print(f"{n}x{n} walsh noise=0 lam=0.001: start at certified {best:.2e} after {start} "
           f"applications (Anderson-DR), {np.count_nonzero(x0)} of {x0.size} entries nonzero")  # fmt: skip
