@@ -37,7 +37,7 @@ def problem(n: int, kind: str, noise: float, lamfrac: float):
 
 def measure(solver, A, y, lam, cap: int, targets=TARGETS) -> dict:
     """``{target: (applications, seconds)}`` for the targets reached, and the final result."""
-    solver(A, y, lam, tol=min(targets), max_iterations=8)  # compiles, untimed
+    solver(A, y, lam=lam, tol=min(targets), max_iterations=8)  # compiles, untimed
     hit: dict = {}
     t0 = time.perf_counter()
 
